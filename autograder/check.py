@@ -1,0 +1,59 @@
+"""A learner's self-check: ``check_lab`` grades their working copy exactly as the instructor
+will (same sanitising, same hidden tests, same grader), prints no test code, and records the
+attempt in their progress."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from . import progress
+from .course import Course
+from .errors import UsageError
+from .executors import InProcessExecutor
+from .grade import grade_cohort
+from .results import GradeResult
+from .settings import Settings
+
+LEARNER = "me"
+
+
+def check_lab(*, lab: str, notebook: Path | None = None, settings: Settings | None = None,
+              timeout: float | None = None) -> GradeResult:
+    """Grade the learner's notebook for ``lab`` (default: the copy in ``work/<lab>/``)."""
+    course = Course(settings)
+    the_lab = course.lab(lab)
+    course.require_available(the_lab)
+    sources = _notebooks_to_check(course, the_lab, notebook)
+    with tempfile.TemporaryDirectory(prefix="mle-check-") as scratch:
+        submitted = Path(scratch) / "submissions" / LEARNER
+        submitted.mkdir(parents=True)
+        for name, path in sources.items():
+            if path.exists():
+                shutil.copyfile(path, submitted / name)
+        [result] = grade_cohort(lab=the_lab.id, submissions=submitted.parent,
+                                out=check_dir(course, the_lab.id), settings=course.settings,
+                                timeout=timeout, executor=InProcessExecutor(), progress=False)
+    progress.record(course, result)
+    return result
+
+
+def check_dir(course: Course, lab_id: str) -> Path:
+    """Where a learner's checks keep their gradebook (reused) and latest feedback."""
+    return course.settings.state_path / "check" / lab_id
+
+
+def _notebooks_to_check(course: Course, lab, notebook: Path | None) -> dict[str, Path]:
+    if notebook is not None:
+        if len(lab.notebooks) != 1:
+            raise UsageError(f"{lab.id} has several notebooks; check the folder instead")
+        if not notebook.is_file():
+            raise UsageError(f"{notebook} does not exist")
+        return {lab.notebooks[0]: notebook}
+    folder = course.work_dir(lab)
+    paths = {name: folder / name for name in lab.notebooks}
+    if not any(p.exists() for p in paths.values()):
+        raise UsageError(f"you have not started {lab.id} yet (nothing in {folder}); run "
+                         f"`mle start {lab.number}` first, or pass --notebook PATH")
+    return paths

@@ -1,0 +1,178 @@
+"""Assertions for lab grade cells that cannot be fooled by look-alike values.
+
+A plain ``assert answer == expected`` passes for an object whose ``__eq__`` always
+returns True, for ``1.0 == True``, for a list where a tuple was asked for, and for a
+DataFrame whose dtypes are wrong. These helpers check the exact type first (``type(x)
+is T``, never ``isinstance``), then shapes and dtypes, then values, and say which part
+is wrong in a message written for the learner. Hidden tests pass ``reveal=False`` so
+the message names what is wrong without printing the expected value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+_SCALARS = (bool, int, float, str, bytes, type(None))
+
+
+def _fail(message: str) -> None:
+    raise AssertionError(message)
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+def check_type(value: Any, expected_type: type | tuple[type, ...], what: str) -> None:
+    """Fail unless ``type(value)`` is exactly ``expected_type`` (or one of them)."""
+    allowed = expected_type if isinstance(expected_type, tuple) else (expected_type,)
+    if type(value) not in allowed:
+        names = " or ".join(t.__name__ for t in allowed)
+        _fail(f"{what} should be a {names}, but it is a {_type_name(value)}")
+
+
+def assert_same(actual: Any, expected: Any, what: str = "the result", *,
+                reveal: bool = True, rel: float = 1e-6, abs_tol: float = 1e-9) -> None:
+    """Compare ``actual`` with ``expected`` recursively, exact types included.
+
+    Floats are compared with a tolerance; dicts by keys then values; lists and tuples
+    element by element; sets by content; pandas objects with ``pandas.testing``.
+    """
+    if _is_pandas(expected):
+        _assert_pandas(actual, expected, what, reveal)
+        return
+    if _is_numpy(expected):
+        _assert_array(actual, expected, what, reveal, rel, abs_tol)
+        return
+    check_type(actual, type(expected), what)
+    if isinstance(expected, float):
+        if math.isnan(expected) and math.isnan(actual):
+            return
+        if not math.isclose(actual, expected, rel_tol=rel, abs_tol=abs_tol):
+            _fail(_mismatch(what, actual, expected, reveal))
+    elif isinstance(expected, Mapping):
+        _assert_mapping(actual, expected, what, reveal, rel, abs_tol)
+    elif isinstance(expected, (list, tuple)):
+        if len(actual) != len(expected):
+            _fail(f"{what} should have {len(expected)} items, but it has {len(actual)}")
+        for index, (a, e) in enumerate(zip(actual, expected)):
+            assert_same(a, e, f"{what}[{index}]", reveal=reveal, rel=rel, abs_tol=abs_tol)
+    elif isinstance(expected, (set, frozenset)):
+        if set(actual) != set(expected):
+            extra = sorted(map(repr, set(actual) - set(expected)))[:5]
+            missing = len(set(expected) - set(actual))
+            detail = f"; unexpected: {', '.join(extra)}" if extra and reveal else ""
+            _fail(f"{what} has the wrong members ({missing} missing{detail})")
+    elif isinstance(expected, _SCALARS):
+        if actual != expected:
+            _fail(_mismatch(what, actual, expected, reveal))
+    else:
+        raise TypeError(f"assert_same cannot compare values of type {_type_name(expected)}")
+
+
+def _assert_mapping(actual: Mapping, expected: Mapping, what: str, reveal: bool,
+                    rel: float, abs_tol: float) -> None:
+    missing = [k for k in expected if k not in actual]
+    extra = [k for k in actual if k not in expected]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing keys {sorted(map(repr, missing))}")
+        if extra:
+            parts.append(f"unexpected keys {sorted(map(repr, extra))}")
+        _fail(f"{what} has {' and '.join(parts)}")
+    for key, value in expected.items():
+        assert_same(actual[key], value, f"{what}[{key!r}]", reveal=reveal, rel=rel,
+                    abs_tol=abs_tol)
+
+
+def _mismatch(what: str, actual: Any, expected: Any, reveal: bool) -> str:
+    if reveal:
+        return f"{what} is {actual!r}, but it should be {expected!r}"
+    return f"{what} is {actual!r}, which is not the right value"
+
+
+def _is_pandas(value: Any) -> bool:
+    return type(value).__module__.startswith("pandas")
+
+
+def _is_numpy(value: Any) -> bool:
+    return type(value).__module__ == "numpy"
+
+
+def _assert_pandas(actual: Any, expected: Any, what: str, reveal: bool) -> None:
+    import pandas as pd
+
+    check_type(actual, type(expected), what)
+    if isinstance(expected, pd.DataFrame):
+        if list(actual.columns) != list(expected.columns):
+            _fail(f"{what} has columns {list(actual.columns)}"
+                  + (f", but it should have {list(expected.columns)}" if reveal else ""))
+        if actual.shape != expected.shape:
+            _fail(f"{what} has shape {actual.shape}"
+                  + (f", but it should have {expected.shape}" if reveal else ""))
+        assert_frame = pd.testing.assert_frame_equal
+    else:
+        if actual.shape != expected.shape:
+            _fail(f"{what} has length {len(actual)}"
+                  + (f", but it should have {len(expected)}" if reveal else ""))
+        assert_frame = pd.testing.assert_series_equal
+    try:
+        assert_frame(actual, expected, check_dtype=True, check_exact=False, rtol=1e-6)
+    except AssertionError as error:
+        first_line = str(error).strip().splitlines()[0] if reveal else "values differ"
+        _fail(f"{what} is not right: {first_line}")
+
+
+def _assert_array(actual: Any, expected: Any, what: str, reveal: bool,
+                  rel: float, abs_tol: float) -> None:
+    import numpy as np
+
+    check_type(actual, type(expected), what)
+    if isinstance(expected, np.ndarray):
+        if actual.shape != expected.shape:
+            _fail(f"{what} has shape {actual.shape}, but it should have {expected.shape}")
+        if actual.dtype.kind != expected.dtype.kind:
+            _fail(f"{what} has dtype {actual.dtype}, but it should be like {expected.dtype}")
+        ok = np.allclose(actual, expected, rtol=rel, atol=abs_tol, equal_nan=True) \
+            if expected.dtype.kind in "fc" else np.array_equal(actual, expected)
+        if not ok:
+            _fail(f"{what} has the wrong values" + (f": {actual!r} vs {expected!r}"
+                                                    if reveal and actual.size <= 10 else ""))
+    elif not np.isclose(actual, expected, rtol=rel, atol=abs_tol, equal_nan=True):
+        _fail(_mismatch(what, actual, expected, reveal))
+
+
+def assert_close(actual: Any, expected: float, what: str = "the result", *,
+                 reveal: bool = True, rel: float = 1e-6, abs_tol: float = 1e-9) -> None:
+    """A number of any real type (Python or NumPy float/int, not bool) close to ``expected``."""
+    import numbers
+
+    if isinstance(actual, bool) or not isinstance(actual, numbers.Real):
+        _fail(f"{what} should be a number, but it is a {_type_name(actual)}")
+    value = float(actual)
+    if not math.isclose(value, expected, rel_tol=rel, abs_tol=abs_tol):
+        _fail(_mismatch(what, value, expected, reveal))
+
+
+def assert_raises(exception: type[BaseException], func: Any, *args: Any,
+                  what: str | None = None, match: str | None = None, **kwargs: Any) -> BaseException:
+    """Call ``func(*args, **kwargs)`` and fail unless it raises ``exception``.
+
+    Returns the exception so a test can look at its message.
+    """
+    label = what or f"{getattr(func, '__name__', 'the function')}{args!r}"
+    try:
+        func(*args, **kwargs)
+    except exception as error:
+        if match is not None and match.lower() not in str(error).lower():
+            _fail(f"{label} raised {exception.__name__}, but its message should mention "
+                  f"{match!r}; it was: {error}")
+        return error
+    except Exception as error:  # noqa: BLE001 - we report what was raised instead
+        _fail(f"{label} should raise {exception.__name__}, but it raised "
+              f"{type(error).__name__}: {error}")
+    _fail(f"{label} should raise {exception.__name__}, but it returned normally")
+    raise AssertionError  # unreachable; keeps type checkers happy

@@ -1,0 +1,211 @@
+"""The ``mle`` command: parse arguments, call one function, map errors to exit codes.
+
+Each command is a thin shell over a keyword-only Python function (``grade_cohort``,
+``check_lab``, ...) that takes its defaults from ``Settings``, so the CLI and the Python API
+never drift apart.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .errors import MleError
+
+app = typer.Typer(help="ML Engineer Labs: take, check and grade the labs; build your portfolio.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+LabArg = Annotated[str, typer.Argument(help="lab id or number, e.g. 1 or lab01-python-sql")]
+ICONS = {"passed": "✔", "partial": "◐", "failed": "✘", "error": "!", "not run": "·"}
+
+
+def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn an ``MleError`` into its message and exit code: never a traceback for a mistake."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except MleError as error:
+            typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
+            raise typer.Exit(error.exit_code) from None
+
+    return wrapper
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+@app.command("list")
+@friendly
+def list_command() -> None:
+    """The labs, the skills each practises, and how far you are."""
+    from .learner import list_labs
+
+    for row in list_labs():
+        lab = row.lab
+        best = f" — best {row.best[0]:g}/{row.best[1]:g}" if row.best else ""
+        typer.echo(f"{lab.number}. {lab.title}  [{lab.id}]  {row.status}{best}")
+        typer.echo(f"   {lab.summary}\n   skills: {', '.join(lab.skills)}")
+
+
+@app.command()
+@friendly
+def release(labs: Annotated[list[str] | None, typer.Argument(
+        help="lab ids or numbers; default: every lab that has notebooks")] = None) -> None:
+    """Regenerate labs/ (the learners' notebooks) from solutions/ with nbgrader."""
+    from .course import Course
+    from .release import release_lab
+
+    course = Course()
+    chosen = [course.lab(ref) for ref in labs] if labs else \
+        [lab for lab in course.labs if course.is_available(lab)]
+    for lab in chosen:
+        target = release_lab(lab=lab.id, settings=course.settings)
+        typer.echo(f"released {lab.id} -> {_shown(target)}")
+
+
+@app.command()
+@friendly
+def start(lab: LabArg) -> None:
+    """Copy a lab into work/<lab>/, your own untracked copy (an existing copy is never touched)."""
+    from .learner import start_lab
+
+    started = start_lab(lab=lab)
+    for name in started.copied:
+        typer.echo(f"copied  {name}")
+    for name in started.kept:
+        typer.echo(f"kept    {name} (you already have it; delete it to start that file again)")
+    typer.echo(f"\nYour copy: {_shown(started.folder)}\nOpen it:   make lab   (or: .venv/bin/"
+               f"jupyter lab {_shown(started.folder)})\nCheck it:  mle check {lab}")
+
+
+@app.command()
+@friendly
+def check(lab: LabArg,
+          notebook: Annotated[Path | None, typer.Option(
+              help="the notebook to check (default: your copy in work/<lab>/)")] = None) -> None:
+    """Grade your notebook the way the instructor will, and record the attempt."""
+    from .check import check_dir, check_lab
+    from .course import Course
+
+    the_lab = Course().lab(lab)
+    typer.echo(f"Checking {the_lab.id}: running your whole notebook in a fresh kernel...")
+    result = check_lab(lab=lab, notebook=notebook)
+    for exercise in result.exercises:
+        icon = ICONS.get(exercise.status, "?")
+        typer.echo(f" {icon} {exercise.id}  {exercise.title:<42} "
+                   f"{exercise.points:g}/{exercise.max_points:g}")
+        for cell in exercise.cells:
+            if cell.status != "passed" and cell.message:
+                typer.echo(f"      {cell.grade_id}: {cell.message}")
+    typer.echo(f"\nScore: {result.score:g}/{result.max_score:g}  ({result.status}) — "
+               f"{result.message}")
+    if result.status in ("invalid", "missing"):
+        typer.echo(f"Your notebook could not be graded. If it is damaged, keep it aside and take a "
+                   f"fresh copy: mv it elsewhere, then `mle start {the_lab.number}`.")
+    elif result.score < result.max_score:
+        typer.echo(f"Hints: the 💡 boxes under each exercise, or `mle hint {the_lab.number} "
+                   "<exercise>` (add --level 2 for more).")
+    feedback = check_dir(Course(), the_lab.id) / "feedback"
+    typer.echo(f"Feedback page: {_shown(feedback)}")
+    if result.status not in ("graded",):
+        raise typer.Exit(1)
+
+
+@app.command()
+@friendly
+def hint(lab: LabArg,
+         exercise: Annotated[str, typer.Argument(help="exercise id or number, e.g. ex03 or 3")],
+         level: Annotated[int, typer.Option(help="how many hint levels to show")] = 1) -> None:
+    """Show an exercise's hints, one level at a time."""
+    from .learner import hints
+
+    title, shown, total = hints(lab=lab, exercise=exercise, level=level)
+    typer.echo(f"{title}")
+    for heading, text in shown:
+        typer.echo(f"\n{heading}\n{text}")
+    if len(shown) < total:
+        typer.echo(f"\n({total - len(shown)} more level(s): --level {len(shown) + 1})")
+
+
+@app.command()
+@friendly
+def progress() -> None:
+    """Your points against the 15 skills employers list for ML engineers."""
+    from .course import Course
+    from .progress import skill_progress
+
+    for skill in skill_progress(Course()):
+        if skill.available:
+            filled = int(round(20 * skill.earned / skill.available))
+            bar = "█" * filled + "░" * (20 - filled)
+            typer.echo(f"{skill.name:<34} {bar} {skill.earned:g}/{skill.available:g}")
+        else:
+            typer.echo(f"{skill.name:<34} {'(in labs still to come)':<20}")
+
+
+@app.command()
+@friendly
+def grade(
+    lab: LabArg,
+    submissions: Annotated[Path, typer.Argument(help="a folder with one sub-folder per student")],
+    out: Annotated[Path, typer.Option("--out", help="where grades.csv, feedback/ and the "
+                                                    "gradebook go")],
+    workers: Annotated[int | None, typer.Option(help="parallel workers (default: one per "
+                                                     "core)", min=1)] = None,
+    timeout: Annotated[float | None, typer.Option(help="seconds one cell may run (default "
+                                                       "60)", min=1)] = None,
+) -> None:
+    """Grade a cohort: grades.csv, feedback per student, and an nbgrader gradebook."""
+    from .grade import GRADEBOOK, GRADES_CSV, grade_cohort
+    from .report import format_table
+
+    results = grade_cohort(lab=lab, submissions=submissions, out=out, workers=workers,
+                           timeout=timeout)
+    if not results:
+        typer.echo(f"no student folders in {submissions}: nothing graded")
+    typer.echo(format_table(sorted((r.row() for r in results), key=lambda r: r["student_id"])))
+    typer.echo(f"\ngrades:    {_shown(out / GRADES_CSV)}\nfeedback:  {_shown(out / 'feedback')}"
+               f"\ngradebook: {_shown(out / GRADEBOOK)}")
+
+
+@app.command()
+@friendly
+def demo(out: Annotated[Path, typer.Option(help="where the demo writes")] = Path("demo-output"),
+         workers: Annotated[int | None, typer.Option(min=1)] = None) -> None:
+    """Release Lab 1, grade a small made-up cohort, and show the grades and feedback."""
+    from .demo import COHORT, run_demo
+    from .report import format_table
+
+    typer.echo("The demo cohort:")
+    for student, what in COHORT.items():
+        typer.echo(f"  {student:<12} {what}")
+    results = run_demo(out=out, workers=workers)
+    typer.echo("\n" + format_table(sorted((r.row() for r in results),
+                                          key=lambda r: r["student_id"])))
+    typer.echo(f"\nFeedback pages: {_shown(out / 'grading' / 'feedback')}/<student>/*.html"
+               f"\nGrades: {_shown(out / 'grading' / 'grades.csv')}")
+
+
+def _mount_portfolio() -> None:
+    try:
+        from .portfolio import cli as portfolio_cli
+    except ImportError:  # the portfolio package is optional while it is being built
+        return
+    app.add_typer(portfolio_cli.app, name="portfolio",
+                  help="Create and review your three portfolio projects.")
+
+
+_mount_portfolio()
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,84 @@
+"""The course: its labs, its skills, and where each lab's files live."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field
+
+from .errors import SetupError, UsageError
+from .settings import Settings
+
+
+class Skill(BaseModel):
+    id: str
+    name: str
+    level: str
+    why: str
+
+
+class Lab(BaseModel):
+    id: str
+    number: int
+    title: str
+    summary: str
+    notebooks: list[str]
+    skills: list[str]
+    data: str | None = None
+    grade_parameters: dict[str, object] = Field(default_factory=dict)
+
+
+class Course:
+    """Reads ``curriculum/`` and answers where things are; creates nothing."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.root = self.settings.root
+        try:
+            syllabus = yaml.safe_load(self.settings.syllabus_path.read_text(encoding="utf-8"))
+            skills = yaml.safe_load(self.settings.skills_path.read_text(encoding="utf-8"))
+        except FileNotFoundError as error:
+            raise SetupError(f"{error.filename} is missing: run mle from the course checkout "
+                             "(or set MLE_ROOT to it)") from None
+        self.labs = [Lab(**entry) for entry in syllabus["labs"]]
+        self.skills = [Skill(**entry) for entry in skills["skills"]]
+
+    def lab(self, ref: str | int) -> Lab:
+        """Find a lab by id (``lab02-model-evaluation``), prefix (``lab02``) or number (``2``)."""
+        text = str(ref).strip().lower()
+        match = re.fullmatch(r"(?:lab)?0*(\d+)", text)
+        for lab in self.labs:
+            if text == lab.id or (match and int(match.group(1)) == lab.number):
+                return lab
+        known = ", ".join(f"{lab.number} ({lab.id})" for lab in self.labs)
+        raise UsageError(f"there is no lab {ref!r}; choose one of: {known}")
+
+    def solution_dir(self, lab: Lab) -> Path:
+        return self.root / "solutions" / lab.id
+
+    def release_dir(self, lab: Lab) -> Path:
+        return self.root / "labs" / lab.id
+
+    def work_dir(self, lab: Lab) -> Path:
+        return self.settings.work_path / lab.id
+
+    def is_available(self, lab: Lab) -> bool:
+        """A lab exists once its source notebooks do."""
+        return all((self.solution_dir(lab) / name).is_file() for name in lab.notebooks)
+
+    def require_available(self, lab: Lab) -> None:
+        if not self.is_available(lab):
+            raise UsageError(f"{lab.id} is not written yet (no notebooks in "
+                             f"{self.solution_dir(lab)}); `mle list` shows the labs you can take")
+
+    def require_released(self, lab: Lab) -> None:
+        self.require_available(lab)
+        missing = [n for n in lab.notebooks if not (self.release_dir(lab) / n).is_file()]
+        if missing:
+            raise SetupError(f"{lab.id} has not been released ({', '.join(missing)} missing in "
+                             f"{self.release_dir(lab)}); run `mle release {lab.number}`")
+
+    def skill_names(self) -> dict[str, str]:
+        return {skill.id: skill.name for skill in self.skills}

@@ -1,0 +1,231 @@
+"""Running one sanitised submission with papermill, in its own scratch folder.
+
+``run_job`` is what a grading worker does for one submission: make a scratch folder holding
+only that student's files and the lab's data, inject the parameters with papermill, execute
+every cell in a fresh kernel (errors in a cell do not stop the run, as in nbgrader), and
+return the executed notebook. It never raises: a cell past its time limit, a kernel that
+dies, or anything else becomes a status and a one-line message.
+
+Executors (``executors.py``) decide *where* ``run_job`` runs; this module only says *how*.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+ENGINE = "mle-grading"
+REPLY_KEY = "mle_reply"  # per-cell execute_reply status, recorded while running
+
+
+@dataclass
+class Job:
+    """Everything a worker needs, picklable; the sanitised notebook travels as JSON."""
+
+    student: str
+    notebook_name: str
+    notebook_json: str
+    student_dir: Path | None
+    data_dir: Path | None
+    parameters: dict = field(default_factory=dict)
+    timeout: float = 60.0
+    startup_timeout: float = 60.0
+    kernel_name: str = "python3"
+    max_output_chars: int = 100_000
+
+
+@dataclass
+class JobResult:
+    student: str
+    notebook_name: str
+    notebook_json: str | None
+    status: str  # "ok", "timeout" or "error"
+    message: str = ""
+    seconds: float = 0.0
+    truncated_cells: list[int] = field(default_factory=list)
+
+
+def _register_engine() -> None:
+    """Add our engine to papermill's registry: nbclient, plus a record of every reply."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    if ENGINE in papermill_engines._engines:
+        return
+
+    class GradingEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            def record_reply(cell, cell_index, execute_reply):
+                content = (execute_reply or {}).get("content", {})
+                cell.metadata[REPLY_KEY] = {"status": content.get("status", "unknown"),
+                                            "ename": content.get("ename", ""),
+                                            "evalue": content.get("evalue", "")}
+
+            return super().execute_managed_notebook(
+                nb_man, kernel_name, on_cell_executed=record_reply, **kwargs)
+
+    papermill_engines.register(ENGINE, GradingEngine)
+
+
+def run_job(job: Job) -> JobResult:
+    """Execute one submission; always returns a ``JobResult``."""
+    started = time.monotonic()
+    scratch = Path(tempfile.mkdtemp(prefix=f"mle-{_safe(job.student)}-"))
+    notebook = nbformat.reads(job.notebook_json, as_version=4)
+    try:
+        _fill_scratch(scratch, job)
+        notebook, status, message = _execute(notebook, scratch, job)
+    except Exception as error:  # a grader bug must still give this student a row
+        status, message = "error", f"grading failed: {type(error).__name__}: {error}"
+        _stop_run(notebook, type(error).__name__, "grading failed in this cell")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        for socket in scratch.parent.glob(scratch.name + ".ipc-*"):
+            socket.unlink(missing_ok=True)
+    truncated = _limit_outputs(notebook, job.max_output_chars)
+    return JobResult(job.student, job.notebook_name, nbformat.writes(notebook), status, message,
+                     time.monotonic() - started, truncated)
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:40]
+
+
+def _fill_scratch(scratch: Path, job: Job) -> None:
+    """Only this student's files, and a private copy of the lab's data."""
+    if job.student_dir is not None:
+        shutil.copytree(job.student_dir, scratch, dirs_exist_ok=True, symlinks=True,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    if job.data_dir is not None:
+        shutil.copytree(job.data_dir, scratch / "data", dirs_exist_ok=True)
+
+
+def _execute(notebook: NotebookNode, scratch: Path, job: Job) -> tuple[NotebookNode, str, str]:
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.engines import papermill_engines
+    from papermill.parameterize import parameterize_notebook
+
+    _register_engine()
+    parameters = dict(job.parameters)
+    if job.data_dir is not None:
+        parameters["data_dir"] = str(scratch / "data")
+    notebook = _parameterize(_papermill_ready(notebook), parameters, job.kernel_name,
+                             parameterize_notebook)
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)
+    try:
+        papermill_engines.execute_notebook_with_engine(  # fills ``notebook`` in place
+            ENGINE, notebook, kernel_name=job.kernel_name, progress_bar=False,
+            log_output=False, execution_timeout=job.timeout, start_timeout=job.startup_timeout,
+            allow_errors=True, shutdown_kernel="immediate",
+            kernel_manager_class=_ipc_kernel_manager(scratch.with_name(scratch.name + ".ipc")),
+            resources={"metadata": {"path": str(scratch)}})
+    except CellTimeoutError:
+        cell = _stop_run(notebook, "TimeoutError",
+                         f"this cell ran longer than {job.timeout:g} s and was stopped")
+        return notebook, "timeout", (f"{_describe(cell)} ran longer than {job.timeout:g} s (an endless "
+                           "loop?); it was stopped and the cells after it were not run")
+    except DeadKernelError:
+        cell = _stop_run(notebook, "DeadKernelError", "the kernel died while running this cell")
+        return notebook, "error", (f"the kernel died while running {_describe(cell)} (os._exit, a crash "
+                         "or running out of memory); the cells after it were not run")
+    return notebook, "ok", ""
+
+
+def _ipc_kernel_manager(socket_prefix: Path) -> type:
+    """Talk to the kernel over Unix sockets, not TCP: no open ports on the machine, and no
+    "running over TCP without encryption" warning in every grading run."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    def __init__(self, **kwargs):
+        AsyncKernelManager.__init__(self, **kwargs)
+        self.transport, self.ip = "ipc", str(socket_prefix)
+
+    return type("IpcKernelManager", (AsyncKernelManager,), {"__init__": __init__})
+
+
+def _papermill_ready(notebook: NotebookNode) -> NotebookNode:
+    """What papermill's ``load_notebook_node`` does to a notebook read from a file; ours
+    stays in memory so no file with hidden tests ever sits where learner code could read it."""
+    from papermill import __version__
+
+    notebook.metadata.setdefault("papermill", {"default_parameters": {}, "parameters": {},
+                                               "environment_variables": {},
+                                               "version": __version__})
+    for cell in notebook.cells:
+        cell.metadata.setdefault("tags", [])
+        cell.metadata.setdefault("papermill", {})
+    return notebook
+
+
+def _parameterize(notebook, parameters, kernel_name, parameterize_notebook):
+    if not parameters:
+        return notebook
+    if not any("parameters" in c.metadata.get("tags", []) for c in notebook.cells):
+        # papermill would put the values first; the notebook's own defaults would win then
+        return notebook
+    return parameterize_notebook(notebook, parameters, kernel_name=kernel_name)
+
+
+def _stop_run(notebook: NotebookNode, ename: str, evalue: str) -> NotebookNode | None:
+    """Mark the cell that was running as failed, and every cell not reached as not run.
+
+    A grade cell with no output would otherwise count as passed.
+    """
+    unfinished = [c for c in notebook.cells
+                  if c.cell_type == "code" and c.source.strip() and REPLY_KEY not in c.metadata]
+    started = ("running", "completed", "failed")
+    running = unfinished[0] if unfinished and \
+        unfinished[0].metadata.get("papermill", {}).get("status") in started else None
+    for cell in unfinished:
+        if cell is running:
+            cell.outputs.append(_error_output(ename, evalue))
+        else:
+            cell.outputs = [_error_output("NotRun", "this cell was not run because an earlier "
+                                          "cell stopped the notebook")]
+    return running
+
+
+def _error_output(ename: str, evalue: str) -> NotebookNode:
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[])
+
+
+def _describe(cell: NotebookNode | None) -> str:
+    if cell is None:
+        return "a cell"
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+    return f"cell {grade_id!r}" if grade_id else "a cell"
+
+
+def _limit_outputs(notebook: NotebookNode, limit: int) -> list[int]:
+    """Cut huge text outputs (a loop printing megabytes) so feedback stays readable."""
+    truncated = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        size = sum(len(json.dumps(o)) for o in cell.outputs)
+        if size <= limit:
+            continue
+        truncated.append(index)
+        kept, budget = [], limit
+        for output in cell.outputs:
+            if output.output_type == "stream":
+                text = output.text[:max(budget, 0)]
+                budget -= len(text)
+                if output.name == "stderr" and not text:
+                    text = output.text[:200]  # stderr in a grade cell costs its points: keep it
+                if text:
+                    kept.append(nbformat.v4.new_output("stream", name=output.name, text=text))
+            elif output.output_type != "display_data" or len(json.dumps(output)) <= limit:
+                kept.append(output)  # errors and results decide the grade: always kept
+        kept.append(nbformat.v4.new_output(
+            "stream", name="stdout", text=f"\n[... output cut: {size:,} characters in all ...]\n"))
+        cell.outputs = kept
+    return truncated

@@ -1,0 +1,212 @@
+"""Grading a cohort: ``grade_cohort`` is the Python API behind ``mle grade``.
+
+The order is nbgrader's, and it is the security: every submission is read and sanitised
+(grade cells restored from the gradebook) here, in the parent, *before* any of its code runs;
+workers only execute; the parent alone writes the gradebook, ``grades.csv`` and feedback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+from tqdm import tqdm
+
+from . import feedback, gradebook, labdata, report
+from .course import Course, Lab
+from .errors import NotebookError, UsageError
+from .execute import REPLY_KEY, Job, JobResult
+from .executors import Executor, ProcessPoolExecutor
+from .notebooks import Exercise, exercises, nbgrader_meta, read_notebook
+from .results import ExerciseResult, GradeResult, exercise_results, summary_message
+from .settings import Settings
+
+GRADES_CSV = "grades.csv"
+GRADEBOOK = "gradebook.db"
+
+
+@dataclass
+class _Student:
+    """One student's submission while it is being graded."""
+
+    id: str
+    directory: Path
+    status: str = "graded"
+    messages: list[str] = field(default_factory=list)
+    exercises: list[ExerciseResult] = field(default_factory=list)
+    waiting: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+def grade_cohort(*, lab: str, submissions: Path, out: Path, workers: int | None = None,
+                 timeout: float | None = None, settings: Settings | None = None,
+                 executor: Executor | None = None, progress: bool = True) -> list[GradeResult]:
+    """Grade every ``submissions/<student_id>/`` of ``lab``; write results under ``out``.
+
+    Writes ``out/grades.csv`` (merged with earlier runs), ``out/feedback/<student>/<nb>.html``
+    and the nbgrader gradebook ``out/gradebook.db``. Every student directory gets exactly one
+    result, whatever is wrong with it. Returns the results of this run.
+    """
+    settings = settings or Settings()
+    course = Course(settings)
+    the_lab = course.lab(lab)
+    course.require_available(the_lab)
+    submissions, out = Path(submissions), Path(out)
+    if not submissions.is_dir():
+        raise UsageError(f"{submissions} is not a folder; it should hold one folder per student "
+                         f"with {', '.join(the_lab.notebooks)} inside")
+    out.mkdir(parents=True, exist_ok=True)
+    book = out / GRADEBOOK
+    _prepare_gradebook(the_lab, course, book)
+    structure = {name: exercises(read_notebook(course.solution_dir(the_lab) / name))
+                 for name in the_lab.notebooks}
+    max_score = sum(e.points for nb in structure.values() for e in nb)
+    students = [_Student(d.name, d) for d in sorted(submissions.iterdir())
+                if d.is_dir() and not d.name.startswith(".")]
+    grader = _Grader(the_lab, course, settings, out, book, structure, max_score)
+    data_dir = Path(tempfile.mkdtemp(prefix="mle-data-"))
+    try:
+        if the_lab.data:
+            labdata.prepare(the_lab.data, data_dir,
+                            smoke=bool(the_lab.grade_parameters.get("smoke", False)))
+        jobs = [job for s in students
+                for job in grader.plan(s, data_dir if the_lab.data else None,
+                                       timeout or settings.timeout)]
+        running = executor or ProcessPoolExecutor(workers or settings.workers)
+        by_id = {s.id: s for s in students}
+        for s in students:
+            if not s.waiting:
+                grader.finish(s)
+        bar = tqdm(total=len(jobs), desc=f"grading {the_lab.id}", unit="notebook",
+                   disable=not progress or not jobs)
+        for outcome in running.run(jobs):
+            grader.record(by_id[outcome.student], outcome)
+            bar.update(1)
+        bar.close()
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return grader.results
+
+
+def _prepare_gradebook(lab: Lab, course: Course, book: Path) -> None:
+    """Record the lab's cells in the gradebook, unless it already holds this very source."""
+    digest = hashlib.sha256()
+    for name in lab.notebooks:
+        digest.update((course.solution_dir(lab) / name).read_bytes())
+    stamp = book.with_name(f".{book.name}.{lab.id}.sha256")
+    if book.exists() and stamp.is_file() and stamp.read_text() == digest.hexdigest():
+        return
+    gradebook.generate(lab_id=lab.id, source_dir=course.solution_dir(lab), release_dir=None,
+                       gradebook=book)
+    stamp.write_text(digest.hexdigest())
+
+
+class _Grader:
+    """The parent's side of grading: plans jobs, records results; the only writer."""
+
+    def __init__(self, lab: Lab, course: Course, settings: Settings, out: Path, book: Path,
+                 structure: dict[str, list[Exercise]], max_score: float) -> None:
+        self.lab, self.course, self.settings = lab, course, settings
+        self.out, self.book, self.structure, self.max_score = out, book, structure, max_score
+        self.results: list[GradeResult] = []
+
+    def plan(self, student: _Student, data_dir: Path | None, timeout: float) -> list[Job]:
+        """Read and sanitise a student's notebooks; return the jobs to run."""
+        jobs, present = [], []
+        for name in self.lab.notebooks:
+            path = student.directory / name
+            if not path.exists():
+                continue
+            present.append(name)
+            try:
+                notebook = gradebook.sanitize(read_notebook(path), lab_id=self.lab.id,
+                                              notebook_name=name, student=student.id,
+                                              gradebook=self.book)
+            except NotebookError as error:
+                student.status = "invalid"
+                student.messages.append(str(error).replace(str(student.directory) + "/", ""))
+                continue
+            jobs.append(Job(student.id, name, nbformat.writes(notebook), student.directory,
+                            data_dir, dict(self.lab.grade_parameters), timeout,
+                            self.settings.startup_timeout, self.settings.kernel_name,
+                            self.settings.max_output_chars))
+        if not present:
+            student.status = "missing"
+            others = sorted(p.name for p in student.directory.glob("*.ipynb"))
+            found = f" (found {', '.join(others)}: rename it?)" if others else ""
+            student.messages.append(f"no {', '.join(self.lab.notebooks)} in the submission{found}")
+            return []
+        if student.status == "invalid":
+            return []  # never run part of a submission whose other notebook is broken
+        gradebook.register_submission(lab_id=self.lab.id, student=student.id, gradebook=self.book)
+        student.waiting = len(jobs)
+        return jobs
+
+    def record(self, student: _Student, outcome: JobResult) -> None:
+        """Save one executed notebook's grades; finish the student when all are in."""
+        if outcome.notebook_json is None:
+            student.status = "error"
+            student.messages.append(outcome.message)
+        else:
+            notebook = nbformat.reads(outcome.notebook_json, as_version=4)
+            _fail_silenced_errors(notebook)
+            grades = gradebook.save_grades(notebook, lab_id=self.lab.id,
+                                           notebook_name=outcome.notebook_name,
+                                           student=student.id, gradebook=self.book)
+            student.exercises += exercise_results(notebook, self.structure[outcome.notebook_name],
+                                                  grades)
+            if outcome.status != "ok":
+                student.status = outcome.status
+                student.messages.append(outcome.message)
+            if outcome.truncated_cells:
+                student.messages.append(f"the output of {len(outcome.truncated_cells)} cell(s) "
+                                        "was cut because it was too long")
+        student.waiting -= 1
+        if student.waiting <= 0:
+            self.finish(student)
+
+    def finish(self, student: _Student) -> GradeResult:
+        score = sum(e.points for e in student.exercises)
+        if student.status == "graded":
+            student.messages.insert(0, summary_message(student.exercises))
+        elif student.status in ("invalid", "missing"):
+            score = 0.0
+        result = GradeResult(student.id, self.lab.id, score, self.max_score, student.status,
+                             "; ".join(student.messages), student.exercises,
+                             seconds=time.monotonic() - student.started)
+        for name in self.lab.notebooks:
+            html = feedback.render(result, lab_title=f"Lab {self.lab.number}: {self.lab.title}",
+                                   hint_command=f"mle hint {self.lab.number}")
+            path = self.out / "feedback" / student.id / f"{Path(name).stem}.html"
+            result.feedback.append(str(feedback.write(path, html)))
+        report.merge_rows(self.out / GRADES_CSV, [result.row()])
+        self.results.append(result)
+        return result
+
+
+def _fail_silenced_errors(notebook: NotebookNode) -> None:
+    """A grade cell whose kernel reply was an error fails, even if its error output was
+    hidden (``set_custom_exc``, a patched ``showtraceback``): nbgrader looks only at outputs."""
+    for cell in notebook.cells:
+        reply = cell.get("metadata", {}).get(REPLY_KEY, {})
+        if not nbgrader_meta(cell).get("grade") or reply.get("status") != "error":
+            continue
+        if not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            cell.outputs.append(nbformat.v4.new_output(
+                "error", ename=reply.get("ename") or "Error",
+                evalue=reply.get("evalue") or "the test failed (its error output was hidden)",
+                traceback=[]))
+
+
+def results_by_status(results: list[GradeResult]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for result in results:
+        counts[result.status] += 1
+    return dict(counts)
