@@ -1,0 +1,164 @@
+"""Every lab's grading is itself tested, on the real course, with real kernels.
+
+For each written lab, one cohort is graded once (per test worker): the solution must earn
+full marks, the untouched release zero, and every realistic wrong answer in
+``wrong_answers/<lab>.yaml`` exactly its expected score. The lab's notebooks must also
+follow curriculum/AUTHORING.md and ``labs/`` must be what ``mle release`` makes today.
+"""
+
+from __future__ import annotations
+
+import json
+from html import unescape
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from autograder.course import Course
+from autograder.grade import grade_cohort
+from autograder.notebooks import HIDDEN_REGION, exercises, nbgrader_meta, read_notebook
+from autograder.release import release_is_current
+from autograder.settings import Settings
+from tests.conftest import REPO
+from tests.support import solved, write_submission
+
+WRONG = Path(__file__).parent / "wrong_answers"
+MIN_EXERCISES = {"lab01-python-sql": 8, "lab02-model-evaluation": 10, "lab03-pipelines": 10}
+COURSE = Course(Settings(root=REPO))
+LABS = [lab for lab in COURSE.labs if COURSE.is_available(lab)]
+
+
+def _wrong_answers(lab_id: str) -> list[dict]:
+    path = WRONG / f"{lab_id}.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else []
+
+
+def _lab_param(lab):
+    return pytest.param(lab, id=lab.id, marks=[pytest.mark.xdist_group(lab.id),
+                                              pytest.mark.notebooks])
+
+
+CASES = [pytest.param(lab, case, id=f"{lab.id}:{case['name']}",
+                      marks=[pytest.mark.xdist_group(lab.id), pytest.mark.notebooks])
+         for lab in LABS for case in _wrong_answers(lab.id)]
+
+_graded: dict[str, tuple] = {}
+
+
+def graded(lab, tmp_root: Path):
+    """Grade the lab's test cohort once per process; later calls reuse the results."""
+    if lab.id not in _graded:
+        folder, out = tmp_root / lab.id / "submissions", tmp_root / lab.id / "out"
+        for name in lab.notebooks:
+            write_submission(folder, "solution", name, solved(REPO, lab.id, name))
+            write_submission(folder, "release", name,
+                             nbformat.read(REPO / "labs" / lab.id / name, as_version=4))
+            for case in _wrong_answers(lab.id):
+                write_submission(folder, case["name"], name,
+                                 solved(REPO, lab.id, name, case["answers"]))
+        results = grade_cohort(lab=lab.id, submissions=folder, out=out,
+                               settings=Settings(root=REPO), progress=False)
+        _graded[lab.id] = ({r.student_id: r for r in results}, out)
+    return _graded[lab.id]
+
+
+@pytest.fixture(scope="session")
+def tmp_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("labs")
+
+
+def _describe(result) -> str:
+    lines = [f"{result.status}: {result.message}"]
+    for exercise in result.exercises:
+        for cell in exercise.cells:
+            if cell.status != "passed":
+                lines.append(f"  {cell.grade_id}: {cell.status} {cell.points:g}/"
+                             f"{cell.max_points:g} {cell.message}")
+    return "\n".join(lines)
+
+
+def test_there_are_labs_to_test():
+    assert any(lab.id == "lab01-python-sql" for lab in LABS)
+
+
+@pytest.mark.parametrize("lab", [_lab_param(lab) for lab in LABS])
+def test_release_is_current(lab):
+    stale = release_is_current(lab=lab, course=COURSE)
+    assert not stale, f"labs/{lab.id}/{stale} is out of date: run `mle release {lab.number}`"
+
+
+@pytest.mark.parametrize("lab", [_lab_param(lab) for lab in LABS])
+def test_notebooks_follow_the_lab_format(lab):
+    skills = {s.id for s in COURSE.skills}
+    for name in lab.notebooks:
+        source = read_notebook(COURSE.solution_dir(lab) / name)
+        params = [c for c in source.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(params) == 1, "exactly one cell tagged `parameters`"
+        for variable in ("smoke", "seed", "data_dir"):
+            assert f"{variable} =" in params[0].source, f"parameters cell lacks {variable}"
+        found = exercises(source)
+        assert len(found) >= MIN_EXERCISES.get(lab.id, 1)
+        for exercise in found:
+            assert exercise.title, f"{exercise.id} has no title (mle.title metadata)"
+            assert exercise.skills and set(exercise.skills) <= skills, exercise.id
+            assert exercise.tests, f"{exercise.id} has no grade cell"
+            assert exercise.answers, f"{exercise.id} has no answer cell"
+            assert len(exercise.hints) >= 2, f"{exercise.id} needs hints at 2+ levels"
+        for folder in (COURSE.solution_dir(lab), COURSE.release_dir(lab)):
+            notebook = read_notebook(folder / name)
+            saved = [i for i, c in enumerate(notebook.cells)
+                     if c.cell_type == "code" and (c.outputs or c.execution_count)]
+            assert not saved, f"{folder / name} has saved outputs in cells {saved}"
+        grade_ids = [nbgrader_meta(c).get("grade_id") for c in source.cells
+                     if nbgrader_meta(c).get("grade_id")]
+        assert len(grade_ids) == len(set(grade_ids)), "grade ids must be unique"
+
+
+@pytest.mark.parametrize("lab", [_lab_param(lab) for lab in LABS])
+def test_solution_earns_full_marks(lab, tmp_root):
+    results, _ = graded(lab, tmp_root)
+    result = results["solution"]
+    assert result.status == "graded" and result.score == result.max_score > 0, \
+        _describe(result)
+
+
+@pytest.mark.parametrize("lab", [_lab_param(lab) for lab in LABS])
+def test_untouched_release_earns_zero(lab, tmp_root):
+    results, _ = graded(lab, tmp_root)
+    result = results["release"]
+    assert result.status == "graded" and result.score == 0, _describe(result)
+
+
+@pytest.mark.parametrize("lab", [_lab_param(lab) for lab in LABS])
+def test_lab_has_realistic_wrong_answers(lab):
+    assert len(_wrong_answers(lab.id)) >= 3, f"add wrong answers to {WRONG / lab.id}.yaml"
+
+
+@pytest.mark.parametrize("lab,case", CASES)
+def test_wrong_answer_earns_exactly_its_score(lab, case, tmp_root):
+    results, _ = graded(lab, tmp_root)
+    result = results[case["name"]]
+    assert result.status == "graded", _describe(result)
+    assert result.score == case["expected_score"], \
+        f"{case['name']} ({case['why']}) scored {result.score:g}:\n{_describe(result)}"
+
+
+@pytest.mark.parametrize("lab", [_lab_param(lab) for lab in LABS])
+def test_feedback_never_contains_hidden_tests(lab, tmp_root):
+    results, out = graded(lab, tmp_root)
+    hidden_lines = set()
+    for name in lab.notebooks:
+        text = json.loads((COURSE.solution_dir(lab) / name).read_text())
+        for cell in text["cells"]:
+            for region in HIDDEN_REGION.findall("".join(cell["source"])):
+                hidden_lines |= {line.strip() for line in region.splitlines()
+                                 if len(line.strip()) > 25 and "HIDDEN TESTS" not in line}
+    assert hidden_lines, "a lab without hidden tests is too easy to game"
+    # the blank release fails every test, so its feedback carries every failure message;
+    # (other students' pages also show their own answers, which may share lines with tests)
+    for page in (out / "feedback" / "release").rglob("*.html"):
+        html = unescape(page.read_text())
+        leaked = [line for line in hidden_lines if line in html]
+        assert not leaked, f"{page} shows hidden test code: {leaked[:2]}"

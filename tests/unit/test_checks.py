@@ -1,0 +1,102 @@
+"""The grade-cell assertions must not be fooled by look-alike values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from autograder.checks import assert_close, assert_raises, assert_same, check_type
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    __hash__ = object.__hash__
+
+
+class EqualInt(int):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = int.__hash__
+
+
+@pytest.mark.parametrize("fake", [AlwaysEqual(), EqualInt(0)])
+def test_always_equal_objects_do_not_pass(fake):
+    for expected in (3, "x", {"a": 1}, [1, 2], 2.5):
+        with pytest.raises(AssertionError, match="should be a"):
+            assert_same(fake, expected)
+
+
+@pytest.mark.parametrize("actual,expected", [
+    (True, 1), (1, 1.0), ([1, 2], (1, 2)), ({1, 2}, [1, 2]), (np.float64(1.0), 1.0),
+])
+def test_types_must_match_exactly(actual, expected):
+    with pytest.raises(AssertionError):
+        assert_same(actual, expected)
+
+
+def test_nested_values_name_the_wrong_part():
+    with pytest.raises(AssertionError, match=r"result\['b'\]\[1\]"):
+        assert_same({"a": 1, "b": [1, 2]}, {"a": 1, "b": [1, 3]})
+    with pytest.raises(AssertionError, match="missing keys"):
+        assert_same({"a": 1}, {"a": 1, "b": 2})
+
+
+def test_floats_use_a_tolerance_and_hidden_checks_do_not_reveal():
+    assert_same(0.1 + 0.2, 0.3)
+    with pytest.raises(AssertionError) as error:
+        assert_same(0.5, 0.3, "score", reveal=False)
+    assert "0.3" not in str(error.value)
+    with pytest.raises(AssertionError, match="should be 0.3"):
+        assert_same(0.5, 0.3, "score")
+
+
+def test_dataframes_compare_columns_dtypes_and_values():
+    expected = pd.DataFrame({"a": [1, 2], "b": [0.5, 1.5]})
+    assert_same(expected.copy(), expected)
+    with pytest.raises(AssertionError, match="columns"):
+        assert_same(expected[["b", "a"]], expected)
+    with pytest.raises(AssertionError):
+        assert_same(expected.astype({"a": "float64"}), expected)
+    with pytest.raises(AssertionError):
+        assert_same(expected.assign(b=[0.5, 9.0]), expected)
+    with pytest.raises(AssertionError, match="should be a DataFrame"):
+        assert_same(expected.to_dict(), expected)
+
+
+def test_arrays_compare_shape_kind_and_values():
+    assert_same(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-12]))
+    with pytest.raises(AssertionError, match="shape"):
+        assert_same(np.array([1.0]), np.array([1.0, 2.0]))
+    with pytest.raises(AssertionError, match="dtype"):
+        assert_same(np.array([1, 2]), np.array([1.0, 2.0]))
+
+
+def test_assert_close_accepts_any_real_number_but_not_bool():
+    assert_close(np.float32(0.5), 0.5, rel=1e-6)
+    with pytest.raises(AssertionError):
+        assert_close(True, 1.0)
+    with pytest.raises(AssertionError):
+        assert_close("0.5", 0.5)
+
+
+def test_assert_raises():
+    def boom(x):
+        raise ValueError(f"bad value {x}")
+
+    assert isinstance(assert_raises(ValueError, boom, 3, match="bad value"), ValueError)
+    with pytest.raises(AssertionError, match="returned normally"):
+        assert_raises(ValueError, lambda: None)
+    with pytest.raises(AssertionError, match="raised TypeError"):
+        assert_raises(ValueError, lambda: (_ for _ in ()).throw(TypeError("no")))
+    with pytest.raises(AssertionError, match="mention"):
+        assert_raises(ValueError, boom, 1, match="airport")
+
+
+def test_check_type():
+    check_type(3, int, "x")
+    with pytest.raises(AssertionError, match="x should be a int or str"):
+        check_type(3.0, (int, str), "x")

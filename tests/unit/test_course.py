@@ -1,0 +1,38 @@
+"""Labs are found by id, prefix or number; mistakes say what to type instead."""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.course import Course
+from autograder.errors import SetupError, UsageError
+from autograder.settings import Settings
+from tests.conftest import REPO, TOY
+
+
+@pytest.mark.parametrize("ref", ["1", "01", "lab01", "lab01-python-sql", " LAB01-Python-SQL "])
+def test_lab_references(ref):
+    assert Course(Settings(root=REPO)).lab(ref).id == "lab01-python-sql"
+
+
+def test_unknown_lab_lists_the_real_ones():
+    with pytest.raises(UsageError, match="1 \\(lab01-python-sql\\)"):
+        Course(Settings(root=REPO)).lab("9")
+
+
+def test_real_course_has_six_labs_and_the_fifteen_skills():
+    course = Course(Settings(root=REPO))
+    assert [lab.number for lab in course.labs] == [1, 2, 3, 4, 5, 6]
+    assert len(course.skills) == 15 and len({s.id for s in course.skills}) == 15
+    skill_ids = {s.id for s in course.skills}
+    for lab in course.labs:
+        assert set(lab.skills) <= skill_ids, lab.id
+    assert {s for lab in course.labs for s in lab.skills} == skill_ids, "every skill is taught"
+
+
+def test_unwritten_lab_and_missing_course(tmp_path):
+    course = Course(Settings(root=TOY))
+    with pytest.raises(UsageError, match="not written yet"):
+        course.require_available(course.lab(2))
+    with pytest.raises(SetupError, match="MLE_ROOT"):
+        Course(Settings(root=tmp_path))
