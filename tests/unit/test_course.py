@@ -36,3 +36,9 @@ def test_unwritten_lab_and_missing_course(tmp_path):
         course.require_available(course.lab(2))
     with pytest.raises(SetupError, match="MLE_ROOT"):
         Course(Settings(root=tmp_path))
+
+
+def test_skills_map_names_every_skill():
+    text = (REPO / "curriculum" / "skills-map.md").read_text()
+    for skill in Course(Settings(root=REPO)).skills:
+        assert f"`[{skill.id}]`" in text and skill.name in text, skill.id
