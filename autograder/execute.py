@@ -161,7 +161,9 @@ def _papermill_ready(notebook: NotebookNode) -> NotebookNode:
                                                "version": __version__})
     for cell in notebook.cells:
         cell.metadata.setdefault("tags", [])
-        cell.metadata.setdefault("papermill", {})
+        # what the run records must start empty: a submission could carry a fake "ran fine"
+        cell.metadata["papermill"] = {}
+        cell.metadata.pop(REPLY_KEY, None)
     return notebook
 
 

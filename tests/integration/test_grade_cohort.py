@@ -53,6 +53,11 @@ def _cohort(root: Path, folder: Path) -> dict[str, float | None]:
     deleted.cells = [c for c in deleted.cells
                      if c.metadata.get("nbgrader", {}).get("grade_id") != "ex01-tests"]
     add("deleted-test", deleted, 4)
+    faked = solved(root, LAB, NB, {"ex01-answer": "while True:\n    pass"})
+    for cell in faked.cells:  # pretend every cell already ran fine, then time out early
+        cell.metadata["mle_reply"] = {"status": "ok"}
+        cell.metadata["papermill"] = {"status": "completed"}
+    add("faked-metadata", faked, 0)
     # bad files
     text = nbformat.writes(good)
     add("truncated", text[: len(text) // 2], None)
@@ -90,6 +95,7 @@ def test_every_student_gets_exactly_one_result(graded):
     ("nbformat3", "invalid"), ("not-a-notebook", "invalid"), ("nobody", "missing"),
     ("misnamed", "missing"), ("always-equal", "graded"), ("custom-exc", "graded"),
     ("showtraceback", "graded"), ("edited-test", "graded"), ("deleted-test", "graded"),
+    ("faked-metadata", "timeout"),
 ])
 def test_status(graded, student, status):
     results, *_ = graded
