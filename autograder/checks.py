@@ -57,7 +57,7 @@ def assert_same(actual: Any, expected: Any, what: str = "the result", *,
     elif isinstance(expected, (list, tuple)):
         if len(actual) != len(expected):
             _fail(f"{what} should have {len(expected)} items, but it has {len(actual)}")
-        for index, (a, e) in enumerate(zip(actual, expected)):
+        for index, (a, e) in enumerate(zip(actual, expected, strict=True)):
             assert_same(a, e, f"{what}[{index}]", reveal=reveal, rel=rel, abs_tol=abs_tol)
     elif isinstance(expected, (set, frozenset)):
         if set(actual) != set(expected):
@@ -158,7 +158,8 @@ def assert_close(actual: Any, expected: float, what: str = "the result", *,
 
 
 def assert_raises(exception: type[BaseException], func: Any, *args: Any,
-                  what: str | None = None, match: str | None = None, **kwargs: Any) -> BaseException:
+                  what: str | None = None, match: str | None = None,
+                  **kwargs: Any) -> BaseException:
     """Call ``func(*args, **kwargs)`` and fail unless it raises ``exception``.
 
     Returns the exception so a test can look at its message.

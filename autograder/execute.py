@@ -130,12 +130,14 @@ def _execute(notebook: NotebookNode, scratch: Path, job: Job) -> tuple[NotebookN
     except CellTimeoutError:
         cell = _stop_run(notebook, "TimeoutError",
                          f"this cell ran longer than {job.timeout:g} s and was stopped")
-        return notebook, "timeout", (f"{_describe(cell)} ran longer than {job.timeout:g} s (an endless "
-                           "loop?); it was stopped and the cells after it were not run")
+        return notebook, "timeout", (
+            f"{_describe(cell)} ran longer than {job.timeout:g} s (an endless loop?); it was "
+            "stopped and the cells after it were not run")
     except DeadKernelError:
         cell = _stop_run(notebook, "DeadKernelError", "the kernel died while running this cell")
-        return notebook, "error", (f"the kernel died while running {_describe(cell)} (os._exit, a crash "
-                         "or running out of memory); the cells after it were not run")
+        return notebook, "error", (
+            f"the kernel died while running {_describe(cell)} (os._exit, a crash or running "
+            "out of memory); the cells after it were not run")
     return notebook, "ok", ""
 
 

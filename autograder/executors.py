@@ -44,7 +44,8 @@ class ProcessPoolExecutor:
         while pending:
             retry: list[tuple[Job, int]] = []
             context = multiprocessing.get_context("spawn")
-            with cf.ProcessPoolExecutor(min(self.workers, len(pending)), mp_context=context) as pool:
+            size = min(self.workers, len(pending))
+            with cf.ProcessPoolExecutor(size, mp_context=context) as pool:
                 futures = {pool.submit(run_job, job): (job, tries) for job, tries in pending}
                 for future in cf.as_completed(futures):
                     job, tries = futures[future]

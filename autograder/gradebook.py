@@ -89,8 +89,13 @@ def _resources(lab_id: str, notebook: str, student: str, gradebook: Path) -> dic
 def sanitize(notebook: NotebookNode, *, lab_id: str, notebook_name: str, student: str,
              gradebook: Path) -> NotebookNode:
     """nbgrader's autograde sanitising, in nbgrader's order, before any code runs."""
-    from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds,
-                                        OverwriteCells, OverwriteKernelspec)
+    from nbgrader.preprocessors import (
+        CheckCellMetadata,
+        ClearOutput,
+        DeduplicateIds,
+        OverwriteCells,
+        OverwriteKernelspec,
+    )
 
     resources = _resources(lab_id, notebook_name, student, gradebook)
     steps = [ClearOutput(), DeduplicateIds(), OverwriteKernelspec(),

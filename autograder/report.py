@@ -54,7 +54,8 @@ def format_table(rows: list[dict[str, str]], width: int = 60) -> str:
             for r in rows]
     widths = [max(len(h), *(len(line[i]) for line in body)) if body else len(h)
               for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)),
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)),
              "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)) for line in body]
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True))
+              for line in body]
     return "\n".join(lines)

@@ -7,8 +7,15 @@ import json
 import pytest
 
 from autograder.errors import NotebookError
-from autograder.notebooks import (exercises, fill_answers, hint_levels, parse_notebook,
-                                  read_notebook, solution_code, strip_hidden_tests)
+from autograder.notebooks import (
+    exercises,
+    fill_answers,
+    hint_levels,
+    parse_notebook,
+    read_notebook,
+    solution_code,
+    strip_hidden_tests,
+)
 from tests.conftest import TOY
 
 TOY_NB = TOY / "solutions" / "lab01-toy" / "toy.ipynb"
