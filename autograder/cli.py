@@ -7,34 +7,19 @@ never drift apart.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from .errors import MleError
+from .cli_support import friendly
+from .portfolio import cli as portfolio_cli
 
 app = typer.Typer(help="ML Engineer Labs: take, check and grade the labs; build your portfolio.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 LabArg = Annotated[str, typer.Argument(help="lab id or number, e.g. 1 or lab01-python-sql")]
 ICONS = {"passed": "✔", "partial": "◐", "failed": "✘", "error": "!", "not run": "·"}
-
-
-def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn an ``MleError`` into its message and exit code: never a traceback for a mistake."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except MleError as error:
-            typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
-            raise typer.Exit(error.exit_code) from None
-
-    return wrapper
 
 
 def _shown(path: Path) -> str:
@@ -196,16 +181,8 @@ def demo(out: Annotated[Path, typer.Option(help="where the demo writes")] = Path
                f"\nGrades: {_shown(out / 'grading' / 'grades.csv')}")
 
 
-def _mount_portfolio() -> None:
-    try:
-        from .portfolio import cli as portfolio_cli
-    except ImportError:  # the portfolio package is optional while it is being built
-        return
-    app.add_typer(portfolio_cli.app, name="portfolio",
-                  help="Create and review your three portfolio projects.")
-
-
-_mount_portfolio()
+app.add_typer(portfolio_cli.app, name="portfolio",
+              help="Create your three portfolio projects and check them against the rubric.")
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,0 +1,51 @@
+"""``check_project``: score any portfolio repository against the course rubric.
+
+The rubric is a plain list of small item functions, run in order; the report says what
+each earned and what to fix. Only the test item executes the project's code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import UsageError
+from .documents import model_card_item, readme_item, skills_item
+from .layout import dockerfile_practices_item, files_item, makefile_item, test_layout_item
+from .rubric import RubricItem, RubricReport
+from .tools import hadolint_item, ruff_item, tests_item, workflow_schema_item, zizmor_item
+
+DEFAULT_TEST_TIMEOUT = 600.0
+
+
+def check_project(*, path: Path, run_tests: bool = True,
+                  test_timeout: float = DEFAULT_TEST_TIMEOUT) -> RubricReport:
+    """Score the repository at ``path``.
+
+    ``run_tests`` runs the project's own suite with this interpreter (its dependencies are
+    the course's); without it the test item is skipped and does not count. The report
+    passes at 80 % of the points counted *and* with every required item passed.
+    """
+    root = Path(path).resolve()
+    if not root.is_dir():
+        raise UsageError(f"{path} is not a directory: pass the root of a portfolio repository, "
+                         "e.g. `mle portfolio check ./my-project`")
+    if not any((root / f).exists() for f in ("pyproject.toml", "README.md", "Makefile")):
+        raise UsageError(f"{root} has no pyproject.toml, README.md or Makefile: is it the "
+                         "repository root? Create one with `mle portfolio new KIND DEST`")
+    tests = tests_item(root, test_timeout) if run_tests else RubricItem.skip(
+        "test suite passes", 24, "skipped (run_tests=False / --no-tests)")
+    items = [
+        files_item(root),
+        makefile_item(root),
+        test_layout_item(root),
+        tests,
+        ruff_item(root),
+        hadolint_item(root),
+        dockerfile_practices_item(root),
+        workflow_schema_item(root),
+        zizmor_item(root),
+        readme_item(root),
+        skills_item(root),
+        model_card_item(root),
+    ]
+    return RubricReport(project=str(root), items=items)

@@ -1,0 +1,42 @@
+"""``mle portfolio new|check``: thin shells over ``new_project`` and ``check_project``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..cli_support import friendly
+from .check import DEFAULT_TEST_TIMEOUT, check_project
+from .new import KINDS, new_project, next_steps
+
+app = typer.Typer(help="Create portfolio projects and check them against the rubric.",
+                  no_args_is_help=True)
+
+
+@app.command("new")
+@friendly
+def new_command(
+    kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(KINDS)}")],
+    dest: Annotated[Path, typer.Argument(help="New (or empty) folder for the project")],
+    name: Annotated[str | None, typer.Option(help="Project name (README title)")] = None,
+    author: Annotated[str | None, typer.Option(help="Your name (LICENSE, pyproject)")] = None,
+) -> None:
+    """Render a portfolio template, make the first commit and print the next steps."""
+    path = new_project(kind=kind, dest=dest, name=name, author=author)
+    typer.echo(next_steps(path))
+
+
+@app.command("check")
+@friendly
+def check_command(
+    directory: Annotated[Path, typer.Argument(help="Root of the portfolio repository")],
+    no_tests: Annotated[bool, typer.Option("--no-tests", help="Skip running its tests")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds allowed for its tests")] = (
+        DEFAULT_TEST_TIMEOUT),
+) -> None:
+    """Score a repository: tests, linters, README, model card, skills. Exit 1 below the mark."""
+    report = check_project(path=directory, run_tests=not no_tests, test_timeout=timeout)
+    typer.echo(report.render())
+    raise typer.Exit(0 if report.passed else 1)

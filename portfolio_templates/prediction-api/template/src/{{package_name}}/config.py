@@ -1,0 +1,16 @@
+"""Service settings: one typed object, read from environment variables prefixed ``API_``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where the model artifact lives and how the service describes itself."""
+
+    model_config = SettingsConfigDict(env_prefix="API_")
+
+    artifact_dir: Path = Path("artifacts/model")
+    title: str = "Penguin species prediction API"

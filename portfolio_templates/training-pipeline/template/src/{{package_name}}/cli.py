@@ -1,0 +1,61 @@
+"""Command line: `python -m <package> train|validate --config configs/train.yaml`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .config import ConfigError, load_config
+from .data import DataValidationError, load_raw, validate
+
+app = typer.Typer(help="Train and evaluate the model from a config file.", no_args_is_help=True)
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="YAML run configuration")]
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@app.command("validate")
+def validate_command(config: ConfigOption = Path("configs/train.yaml")) -> None:
+    """Check the data against its contract without training."""
+    try:
+        cfg = load_config(config)
+        report = validate(load_raw(cfg.data), cfg.data)
+    except ConfigError as exc:
+        _fail(str(exc), code=2)
+    if not report.ok:
+        _fail(str(DataValidationError(report.problems)))
+    typer.echo(f"data OK: {report.rows} rows, {len(cfg.data.features)} features")
+
+
+@app.command("train")
+def train_command(
+    config: ConfigOption = Path("configs/train.yaml"),
+    no_tracking: Annotated[bool, typer.Option(help="Skip the MLflow run")] = False,
+) -> None:
+    """Run the pipeline; exit 1 when the quality gate rejects the model."""
+    from .train import run_pipeline
+
+    try:
+        cfg = load_config(config)
+        if no_tracking:
+            cfg.tracking.enabled = False
+        result = run_pipeline(cfg)
+    except ConfigError as exc:
+        _fail(str(exc), code=2)
+    except DataValidationError as exc:
+        _fail(str(exc))
+    keys = ("accuracy", "f1_macro", "cv_f1_macro_mean", "baseline_f1_macro")
+    summary = {k: result.metrics[k] for k in keys}
+    typer.echo(f"artifact: {result.artifact_dir}")
+    typer.echo(f"metrics:  {json.dumps(summary)}")
+    if result.mlflow_run_id:
+        typer.echo(f"mlflow run: {result.mlflow_run_id} ({cfg.tracking.uri})")
+    if not result.gate.passed:
+        _fail("quality gate FAILED: " + "; ".join(result.gate.reasons))
+    typer.echo("quality gate passed")

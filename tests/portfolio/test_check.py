@@ -1,0 +1,123 @@
+"""`check_project` / `mle portfolio check`: full marks for each rendered template, and each
+kind of breakage scored down with the right message and a non-zero exit."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from autograder.errors import UsageError
+from autograder.portfolio import check_project
+from autograder.portfolio.cli import app
+from autograder.portfolio.documents import model_card_item, readme_item, skills_item
+from autograder.portfolio.layout import dockerfile_practices_item
+from autograder.portfolio.tools import zizmor_item
+
+runner = CliRunner()
+
+
+def test_each_template_passes_its_own_check(projects, kind):
+    report = projects.report(kind)
+    assert report.passed, report.render()
+    assert report.score == report.max_score == 100
+    tests = report.item("test suite passes")
+    assert re.match(r"\d+ tests passed", tests.detail)
+    assert report.item("ruff is clean").passed
+
+
+def test_rendered_report_is_a_checklist(projects):
+    text = projects.report("training-pipeline").render()
+    assert "[PASS] model card (required): 10/10" in text
+    assert "-> PASSED" in text
+
+
+def test_missing_model_card(projects, tmp_path):
+    root = projects.copy("training-pipeline", tmp_path / "p")
+    (root / "MODEL_CARD.md").unlink()
+    report = check_project(path=root, run_tests=False)
+    item = report.item("model card")
+    assert (item.points_earned, item.passed) == (0, False)
+    assert "MODEL_CARD.md is missing" in item.fix
+    assert not report.passed
+    result = runner.invoke(app, ["check", str(root), "--no-tests"])
+    assert result.exit_code == 1
+    assert "MODEL_CARD.md is missing" in result.output
+    assert "NOT PASSED" in result.output
+
+
+def test_thin_model_card_sections_are_named(projects, tmp_path):
+    root = projects.copy("training-pipeline", tmp_path / "p")
+    card = root / "MODEL_CARD.md"
+    thin = re.sub(r"## Ethical considerations\n.*?(?=\n## )", "## Ethical considerations\n\nTBD\n",
+                  card.read_text(), flags=re.DOTALL)
+    card.write_text(thin)
+    item = model_card_item(root)
+    assert not item.passed
+    assert 0 < item.points_earned < item.points_possible
+    assert "ethical considerations" in item.fix
+
+
+def test_failing_test_is_named(projects, tmp_path):
+    root = projects.copy("training-pipeline", tmp_path / "p")
+    (root / "tests" / "code" / "test_cli.py").unlink()  # keep this run short (MLflow start-up)
+    (root / "tests" / "code" / "test_broken.py").write_text(
+        "def test_deliberately_broken():\n    assert 1 + 1 == 3\n")
+    report = check_project(path=root, run_tests=True)
+    item = report.item("test suite passes")
+    assert not item.passed
+    assert "tests/code/test_broken.py::test_deliberately_broken" in item.detail
+    assert "1 of" in item.detail
+    assert not report.passed
+    assert item in report.failed_required
+
+
+def test_invalid_workflow(projects, tmp_path):
+    root = projects.copy("training-pipeline", tmp_path / "p")
+    workflow = root / ".github" / "workflows" / "ci.yml"
+    workflow.write_text(workflow.read_text().replace("runs-on: ubuntu-latest", "runs_on: linux"))
+    report = check_project(path=root, run_tests=False)
+    item = report.item("CI workflow is valid (GitHub schema)")
+    assert not item.passed
+    assert "GitHub's schema" in item.fix
+    assert not report.passed
+    assert runner.invoke(app, ["check", str(root), "--no-tests"]).exit_code == 1
+
+
+def test_unpinned_action_fails_the_security_audit(projects, tmp_path):
+    root = projects.copy("prediction-api", tmp_path / "p")
+    workflow = root / ".github" / "workflows" / "ci.yml"
+    workflow.write_text(re.sub(r"actions/checkout@\w+", "actions/checkout@v4",
+                               workflow.read_text()))
+    item = zizmor_item(root)
+    assert not item.passed
+    assert "unpinned" in item.detail or "not pinned" in item.detail
+    assert "full commit SHA" in item.fix
+
+
+def test_root_image_without_healthcheck(projects, tmp_path):
+    root = projects.copy("prediction-api", tmp_path / "p")
+    dockerfile = root / "Dockerfile"
+    text = re.sub(r"HEALTHCHECK .*?\n\n", "", dockerfile.read_text(), flags=re.DOTALL)
+    dockerfile.write_text(text.replace("USER 10001:10001\n", ""))
+    item = dockerfile_practices_item(root)
+    assert not item.passed
+    assert "non-root" in item.fix and "HEALTHCHECK" in item.fix
+
+
+def test_readme_without_diagram_and_unmapped_skills(projects, tmp_path):
+    root = projects.copy("monitored-service", tmp_path / "p")
+    readme = root / "README.md"
+    text = readme.read_text().replace("```mermaid", "```text")
+    readme.write_text(text.replace("| Model monitoring (`model-monitoring`)", "| Vibes"))
+    assert "mermaid" in readme_item(root).fix
+    skills = skills_item(root)
+    assert not skills.passed and "Vibes" in skills.fix
+
+
+def test_check_refuses_a_missing_directory(tmp_path):
+    with pytest.raises(UsageError, match="not a directory"):
+        check_project(path=tmp_path / "nope")
+    result = runner.invoke(app, ["check", str(tmp_path / "nope")])
+    assert result.exit_code == UsageError.exit_code

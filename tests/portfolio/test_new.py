@@ -1,0 +1,112 @@
+"""`new_project` / `mle portfolio new`: render, first commit, next steps, clear errors."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from autograder.errors import UsageError
+from autograder.portfolio import new_project
+from autograder.portfolio.cli import app
+from autograder.portfolio.new import package_name_for
+
+
+def test_render_has_every_required_file(projects, kind):
+    root = projects.path(kind)
+    for name in ("pyproject.toml", "Makefile", "README.md", "MODEL_CARD.md", "Dockerfile",
+                 ".github/workflows/ci.yml", ".pre-commit-config.yaml", ".gitignore", "LICENSE",
+                 ".copier-answers.yml"):
+        assert (root / name).is_file(), name
+    for folder in ("tests/code", "tests/data", "tests/model"):
+        assert list((root / folder).glob("test_*.py")), folder
+
+
+def test_answers_record_name_and_package(projects, kind):
+    answers = yaml.safe_load((projects.path(kind) / ".copier-answers.yml").read_text())
+    assert answers["project_name"] == f"Demo {kind}"
+    assert answers["package_name"] == package_name_for(f"Demo {kind}")
+    assert answers["kind"] == kind
+    assert answers["_commit"], "copier update needs the template commit"
+    assert (Path(answers["_src_path"]) / "copier.yml").is_file()
+    assert (projects.path(kind) / "src" / answers["package_name"] / "__init__.py").is_file()
+
+
+def test_first_commit_uses_author_when_git_has_no_identity(projects, kind):
+    log = subprocess.run(["git", "log", "--format=%an|%s"], cwd=projects.path(kind),
+                         capture_output=True, text=True, check=True).stdout.strip().splitlines()
+    assert len(log) == 1
+    author, subject = log[0].split("|")
+    assert author == "Test Author"
+    assert kind in subject
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=projects.path(kind),
+                            capture_output=True, text=True, check=True).stdout
+    assert status == "", "everything rendered must be committed"
+
+
+def test_license_names_the_author(projects):
+    assert "Test Author" in (projects.path("prediction-api") / "LICENSE").read_text()
+
+
+def test_cli_new_prints_publishing_steps(tmp_path):
+    result = CliRunner().invoke(app, ["new", "prediction-api", str(tmp_path / "my-api")])
+    assert result.exit_code == 0, result.output
+    assert "git remote add origin" in result.output
+    assert "git push -u origin main" in result.output
+    assert "Make it your own" in result.output
+
+
+def test_unknown_kind_names_the_choices(tmp_path):
+    with pytest.raises(UsageError, match="training-pipeline, prediction-api, monitored-service"):
+        new_project(kind="chatbot", dest=tmp_path / "x")
+
+
+def test_non_empty_destination_is_refused(tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    result = CliRunner().invoke(app, ["new", "training-pipeline", str(tmp_path)])
+    assert result.exit_code == UsageError.exit_code
+    assert "not empty" in result.output
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize(("name", "package"), [("My API", "my_api"), ("ml-pipe 2", "ml_pipe_2"),
+                                               ("2024 drift", "project_2024_drift")])
+def test_package_names(name, package):
+    assert package_name_for(name) == package
+
+
+def test_unusable_name_is_refused():
+    with pytest.raises(UsageError, match="package name"):
+        package_name_for("!!!")
+
+
+def test_copier_update_brings_template_improvements(tmp_path, monkeypatch):
+    """A project made from the course repo takes a later template change with `copier update`."""
+    import copier
+
+    from autograder.portfolio import new as new_module
+    from tests.conftest import REPO
+
+    course = tmp_path / "course"
+    subprocess.run(["git", "clone", "-q", str(REPO), str(course)], check=True)
+    for path in ("copier.yml", "portfolio_templates"):  # this checkout's (maybe uncommitted) state
+        source, target = REPO / path, course / path
+        if source.is_dir():
+            subprocess.run(["cp", "-r", f"{source}/.", str(target)], check=True)
+        else:
+            target.write_text(source.read_text())
+    git = ["git", "-c", "user.name=T", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "add", "-A"], cwd=course, check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "templates"], cwd=course,
+                   check=True)
+    monkeypatch.setattr(new_module, "COURSE_ROOT", course)
+    project = new_project(kind="training-pipeline", dest=tmp_path / "mine", author="Test Author")
+
+    makefile = course / "portfolio_templates/training-pipeline/template/Makefile.jinja"
+    makefile.write_text(makefile.read_text() + "\n# improved upstream\n")
+    subprocess.run([*git, "commit", "-qam", "improve the Makefile"], cwd=course, check=True)
+    copier.run_update(str(project), defaults=True, overwrite=True, quiet=True, unsafe=False)
+    assert "# improved upstream" in (project / "Makefile").read_text()
