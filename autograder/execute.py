@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -40,6 +41,7 @@ class Job:
     startup_timeout: float = 60.0
     kernel_name: str = "python3"
     max_output_chars: int = 100_000
+    kernel_threads: int = 1
 
 
 @dataclass
@@ -125,7 +127,8 @@ def _execute(notebook: NotebookNode, scratch: Path, job: Job) -> tuple[NotebookN
             ENGINE, notebook, kernel_name=job.kernel_name, progress_bar=False,
             log_output=False, execution_timeout=job.timeout, start_timeout=job.startup_timeout,
             allow_errors=True, shutdown_kernel="immediate",
-            kernel_manager_class=_ipc_kernel_manager(scratch.with_name(scratch.name + ".ipc")),
+            kernel_manager_class=_kernel_manager(scratch.with_name(scratch.name + ".ipc"),
+                                                 job.kernel_threads),
             resources={"metadata": {"path": str(scratch)}})
     except CellTimeoutError:
         cell = _stop_run(notebook, "TimeoutError",
@@ -141,16 +144,29 @@ def _execute(notebook: NotebookNode, scratch: Path, job: Job) -> tuple[NotebookN
     return notebook, "ok", ""
 
 
-def _ipc_kernel_manager(socket_prefix: Path) -> type:
-    """Talk to the kernel over Unix sockets, not TCP: no open ports on the machine, and no
-    "running over TCP without encryption" warning in every grading run."""
+def _kernel_manager(socket_prefix: Path, threads: int) -> type:
+    """A kernel manager for grading.
+
+    It talks to the kernel over Unix sockets, not TCP: no open ports, and no "running over
+    TCP without encryption" warning in every run. It also caps the kernel's math-library
+    threads: several kernels grading side by side, each starting one BLAS/OpenMP thread per
+    core, fight over the cores and run many times slower.
+    """
     from jupyter_client.manager import AsyncKernelManager
+
+    limits = {name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")}
 
     def __init__(self, **kwargs):
         AsyncKernelManager.__init__(self, **kwargs)
         self.transport, self.ip = "ipc", str(socket_prefix)
 
-    return type("IpcKernelManager", (AsyncKernelManager,), {"__init__": __init__})
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        kw["env"] = {**(kw.get("env") or os.environ), **limits}
+        await AsyncKernelManager._async_launch_kernel(self, kernel_cmd, **kw)
+
+    return type("GradingKernelManager", (AsyncKernelManager,),
+                {"__init__": __init__, "_async_launch_kernel": _async_launch_kernel})
 
 
 def _papermill_ready(notebook: NotebookNode) -> NotebookNode:

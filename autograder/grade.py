@@ -8,6 +8,7 @@ workers only execute; the parent alone writes the gradebook, ``grades.csv`` and 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tempfile
 import time
@@ -76,6 +77,8 @@ def grade_cohort(*, lab: str, submissions: Path, out: Path, workers: int | None 
         if the_lab.data:
             labdata.prepare(the_lab.data, data_dir,
                             smoke=bool(the_lab.grade_parameters.get("smoke", False)))
+        parallel = 1 if executor is not None else (workers or settings.workers)
+        grader.kernel_threads = max(1, (os.cpu_count() or 1) // parallel)
         jobs = [job for s in students
                 for job in grader.plan(s, data_dir if the_lab.data else None,
                                        timeout or settings.timeout)]
@@ -116,6 +119,7 @@ class _Grader:
         self.lab, self.course, self.settings = lab, course, settings
         self.out, self.book, self.structure, self.max_score = out, book, structure, max_score
         self.results: list[GradeResult] = []
+        self.kernel_threads = 1
 
     def plan(self, student: _Student, data_dir: Path | None, timeout: float) -> list[Job]:
         """Read and sanitise a student's notebooks; return the jobs to run."""
@@ -136,7 +140,7 @@ class _Grader:
             jobs.append(Job(student.id, name, nbformat.writes(notebook), student.directory,
                             data_dir, dict(self.lab.grade_parameters), timeout,
                             self.settings.startup_timeout, self.settings.kernel_name,
-                            self.settings.max_output_chars))
+                            self.settings.max_output_chars, self.kernel_threads))
         if not present:
             student.status = "missing"
             others = sorted(p.name for p in student.directory.glob("*.ipynb"))
