@@ -110,6 +110,7 @@ def exercise_results(notebook: NotebookNode, exercises: list[Exercise],
         if not exercise.tests:
             continue
         cell_results = []
+        unanswered = any(_raised(cells.get(a), "NotImplementedError") for a in exercise.answers)
         for test in exercise.tests:
             grade = by_id.get(test.grade_id, CellGrade(test.grade_id, 0.0, test.points))
             cell = cells.get(test.grade_id)
@@ -117,11 +118,22 @@ def exercise_results(notebook: NotebookNode, exercises: list[Exercise],
                 cell_results.append(CellResult(test.grade_id, 0.0, test.points, "not run",
                                                "this test cell is missing"))
             else:
-                cell_results.append(cell_result(cell, grade))
+                result = cell_result(cell, grade)
+                if unanswered and _raised(cell, "NameError"):
+                    missing = result.message.split(": ", 1)[-1]
+                    result.status = "failed"
+                    result.message = ("not answered yet (the answer cell still raises "
+                                      f"NotImplementedError, so {missing})")
+                cell_results.append(result)
         answer = "\n\n".join(cells[a].source for a in exercise.answers if a in cells)
         results.append(ExerciseResult(exercise.id, exercise.title, exercise.skills,
                                       cell_results, answer))
     return results
+
+
+def _raised(cell: NotebookNode | None, ename: str) -> bool:
+    return cell is not None and any(o.get("output_type") == "error" and o.get("ename") == ename
+                                    for o in cell.get("outputs", []))
 
 
 def summary_message(exercises: list[ExerciseResult]) -> str:

@@ -183,3 +183,10 @@ def test_regrading_updates_without_losing_or_duplicating(graded, tmp_path):
         count = db.execute("select count(*) from submitted_assignment sa join student s "
                            "on sa.student_id = s.id where s.id = 'wrong-mean'").fetchone()[0]
     assert count == 1
+
+
+def test_unanswered_exercise_reads_as_not_answered(graded):
+    results, *_ = graded
+    cells = [c for e in results["blank"].exercises for c in e.cells]
+    assert all(c.status == "failed" for c in cells), cells
+    assert "not answered yet" in cells[0].message
