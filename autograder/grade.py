@@ -30,6 +30,12 @@ from .results import ExerciseResult, GradeResult, exercise_results, summary_mess
 from .settings import Settings
 
 GRADES_CSV = "grades.csv"
+# Put in front of every grade cell after sanitising: the check helpers come back fresh from
+# their source file, so an answer that rebinds or monkeypatches them gains nothing.
+CHECKS_GUARD = ("import importlib as _mle_importlib, autograder.checks as _mle_checks  "
+                "# added by the grader\n_mle_checks = _mle_importlib.reload(_mle_checks)\n"
+                "from autograder.checks import assert_close, assert_raises, assert_same, "
+                "check_type\n")
 GRADEBOOK = "gradebook.db"
 
 
@@ -137,6 +143,7 @@ class _Grader:
                 student.status = "invalid"
                 student.messages.append(str(error).replace(str(student.directory) + "/", ""))
                 continue
+            _guard_checks(notebook)
             jobs.append(Job(student.id, name, nbformat.writes(notebook), student.directory,
                             data_dir, dict(self.lab.grade_parameters), timeout,
                             self.settings.startup_timeout, self.settings.kernel_name,
@@ -193,6 +200,12 @@ class _Grader:
         report.merge_rows(self.out / GRADES_CSV, [result.row()])
         self.results.append(result)
         return result
+
+
+def _guard_checks(notebook: NotebookNode) -> None:
+    for cell in notebook.cells:
+        if nbgrader_meta(cell).get("grade") and cell.cell_type == "code":
+            cell.source = CHECKS_GUARD + cell.source
 
 
 def _fail_silenced_errors(notebook: NotebookNode) -> None:

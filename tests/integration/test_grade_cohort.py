@@ -44,6 +44,11 @@ def _cohort(root: Path, folder: Path) -> dict[str, float | None]:
     add("always-equal", solved(root, LAB, NB, {"ex01-answer": always_equal}), 4)
     add("custom-exc", solved(root, LAB, NB, {"ex01-answer": "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)\n" + WRONG_ADD}), 4)
     add("showtraceback", solved(root, LAB, NB, {"ex01-answer": "get_ipython().showtraceback = lambda *a, **k: None\n" + WRONG_ADD}), 4)
+    lookalike = "def add(a, b):\n    return 3 if (a, b) == (1, 2) else 99\n"
+    add("rebinds-checks", solved(root, LAB, NB, {"ex01-answer": lookalike + (
+        "assert_same = check_type = lambda *args, **kwargs: None")}), 4)
+    add("patches-checks", solved(root, LAB, NB, {"ex01-answer": lookalike + (
+        "import autograder.checks as c\nc.assert_same = c.check_type = lambda *a, **k: None")}), 4)
     edited = solved(root, LAB, NB, {"ex01-answer": WRONG_ADD})
     for cell in edited.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "ex01-tests":
@@ -95,7 +100,7 @@ def test_every_student_gets_exactly_one_result(graded):
     ("nbformat3", "invalid"), ("not-a-notebook", "invalid"), ("nobody", "missing"),
     ("misnamed", "missing"), ("always-equal", "graded"), ("custom-exc", "graded"),
     ("showtraceback", "graded"), ("edited-test", "graded"), ("deleted-test", "graded"),
-    ("faked-metadata", "timeout"),
+    ("faked-metadata", "timeout"), ("rebinds-checks", "graded"), ("patches-checks", "graded"),
 ])
 def test_status(graded, student, status):
     results, *_ = graded
