@@ -8,6 +8,7 @@ follow curriculum/AUTHORING.md and ``labs/`` must be what ``mle release`` makes 
 
 from __future__ import annotations
 
+import ast
 import json
 from html import unescape
 from pathlib import Path
@@ -114,6 +115,31 @@ def test_notebooks_follow_the_lab_format(lab):
         grade_ids = [nbgrader_meta(c).get("grade_id") for c in source.cells
                      if nbgrader_meta(c).get("grade_id")]
         assert len(grade_ids) == len(set(grade_ids)), "grade ids must be unique"
+
+
+def _returns_none(node: ast.expr) -> bool:
+    """A call to one of the checks that return None (assert_raises returns the exception)."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+        node.func.id in {"assert_same", "check_type", "assert_close", "print"}
+
+
+@pytest.mark.parametrize("lab", [_lab_param(lab) for lab in LABS])
+def test_grade_cells_end_in_a_statement(lab):
+    """nbgrader reads a grade cell's displayed value as partial credit: only a bare name (the
+    deliberate score variable) or a check that returns None may end one, in the source and in
+    the learner's release (where the hidden tests are gone)."""
+    for folder in (COURSE.solution_dir(lab), COURSE.release_dir(lab)):
+        for name in lab.notebooks:
+            for cell in read_notebook(folder / name).cells:
+                grade_id = nbgrader_meta(cell).get("grade_id")
+                if not nbgrader_meta(cell).get("grade") or cell.source.lstrip().startswith("%"):
+                    continue
+                body = ast.parse(cell.source).body
+                last = body[-1] if body else None
+                if isinstance(last, ast.Expr) and not isinstance(last.value, ast.Name) \
+                        and not _returns_none(last.value):
+                    pytest.fail(f"{folder.name}/{name} {grade_id} ends with the expression "
+                                f"`{ast.unparse(last)[:60]}`: assign it (`_ = ...`)")
 
 
 @pytest.mark.parametrize("lab", [_lab_param(lab) for lab in LABS])
