@@ -70,7 +70,10 @@ def _num(value: float) -> str:
 
 
 def _first_line(text: str, limit: int = 300) -> str:
-    line = next((part for part in str(text).strip().splitlines() if part.strip()), "")
+    """The message's first line — and the next one when the first only introduces it."""
+    lines = [part.strip() for part in str(text).strip().splitlines() if part.strip()]
+    line = " ".join(lines[:2]) if len(lines) > 1 and lines[0].endswith(":") else \
+        (lines[0] if lines else "")
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 

@@ -44,14 +44,17 @@ def test_statuses_and_messages():
          cell("ex01-tests-b", grade=True, ename="KeyError", evalue="'origin'"),
          cell("ex01-tests-c", grade=True, stream="stderr"),
          cell("ex01-tests-d", grade=True),
-         cell("ex01-tests-e", grade=True)],
+         cell("ex01-tests-e", grade=True),
+         cell("ex01-tests-f", grade=True, ename="AssertionError",
+              evalue="could not load the model:\n  ValueError: bad pickle\n  more")],
         [CellGrade("ex01-tests", 0, 1), CellGrade("ex01-tests-b", 0, 1),
          CellGrade("ex01-tests-c", 0, 1), CellGrade("ex01-tests-d", 1, 1),
-         CellGrade("ex01-tests-e", 0.5, 2)])
+         CellGrade("ex01-tests-e", 0.5, 2), CellGrade("ex01-tests-f", 0, 1)])
     got = {c.grade_id: (c.status, c.message) for c in result.cells}
     assert got["ex01-tests"] == ("failed", "rows should be 3")
+    assert got["ex01-tests-f"] == ("failed", "could not load the model: ValueError: bad pickle")
     assert got["ex01-tests-b"] == ("error", "KeyError: 'origin'")
     assert got["ex01-tests-c"][0] == "failed" and "stderr" in got["ex01-tests-c"][1]
     assert got["ex01-tests-d"] == ("passed", "")
     assert got["ex01-tests-e"][0] == "partial"
-    assert (result.points, result.max_points, result.status) == (1.5, 6, "partial")
+    assert (result.points, result.max_points, result.status) == (1.5, 7, "partial")
