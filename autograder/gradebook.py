@@ -109,6 +109,8 @@ def sanitize(notebook: NotebookNode, *, lab_id: str, notebook_name: str, student
         raise NotebookError(f"{notebook_name}: nbgrader cannot use this notebook ({message}); "
                             "its grading cells may have been changed — start from a fresh copy "
                             "and paste your answers in") from None
+    for index, cell in enumerate(notebook.cells):  # cells nbgrader added back have no id
+        cell.setdefault("id", f"mle-restored-{index}")
     return notebook
 
 
