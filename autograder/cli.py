@@ -151,7 +151,7 @@ def grade(
                                                        "60)", min=1)] = None,
 ) -> None:
     """Grade a cohort: grades.csv, feedback per student, and an nbgrader gradebook."""
-    from .grade import GRADEBOOK, GRADES_CSV, grade_cohort
+    from .grade import COHORT_CHART, GRADEBOOK, GRADES_CSV, grade_cohort
     from .report import format_table
 
     results = grade_cohort(lab=lab, submissions=submissions, out=out, workers=workers,
@@ -160,7 +160,7 @@ def grade(
         typer.echo(f"no student folders in {submissions}: nothing graded")
     typer.echo(format_table(sorted((r.row() for r in results), key=lambda r: r["student_id"])))
     typer.echo(f"\ngrades:    {_shown(out / GRADES_CSV)}\nfeedback:  {_shown(out / 'feedback')}"
-               f"\ngradebook: {_shown(out / GRADEBOOK)}")
+               f"\ngradebook: {_shown(out / GRADEBOOK)}\nchart:     {_shown(out / COHORT_CHART)}")
 
 
 @app.command()
@@ -178,7 +178,8 @@ def demo(out: Annotated[Path, typer.Option(help="where the demo writes")] = Path
     typer.echo("\n" + format_table(sorted((r.row() for r in results),
                                           key=lambda r: r["student_id"])))
     typer.echo(f"\nFeedback pages: {_shown(out / 'grading' / 'feedback')}/<student>/*.html"
-               f"\nGrades: {_shown(out / 'grading' / 'grades.csv')}")
+               f"\nGrades: {_shown(out / 'grading' / 'grades.csv')}"
+               f"\nChart:  {_shown(out / 'grading' / 'cohort.png')}")
 
 
 app.add_typer(portfolio_cli.app, name="portfolio",

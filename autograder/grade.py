@@ -37,6 +37,7 @@ CHECKS_GUARD = ("import importlib as _mle_importlib, autograder.checks as _mle_c
                 "from autograder.checks import assert_close, assert_raises, assert_same, "
                 "check_type\n")
 GRADEBOOK = "gradebook.db"
+COHORT_CHART = "cohort.png"
 
 
 @dataclass
@@ -101,7 +102,20 @@ def grade_cohort(*, lab: str, submissions: Path, out: Path, workers: int | None 
         bar.close()
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+    if grader.results:
+        draw_cohort_chart(the_lab, out, [e for nb in structure.values() for e in nb])
     return grader.results
+
+
+def draw_cohort_chart(lab: Lab, out: Path, structure: list[Exercise]) -> Path:
+    """``out/cohort.png``: the score distribution and the mean score per exercise."""
+    from .charts import cohort_chart
+
+    rows = [r for r in report.read_rows(out / GRADES_CSV) if r["lab"] == lab.id]
+    return cohort_chart(rows=rows, cell_scores=gradebook.cell_scores(lab_id=lab.id,
+                                                                    gradebook=out / GRADEBOOK),
+                        exercises=structure, title=f"Lab {lab.number}: {lab.title}",
+                        path=out / COHORT_CHART)
 
 
 def _prepare_gradebook(lab: Lab, course: Course, book: Path) -> None:

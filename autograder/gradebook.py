@@ -157,3 +157,18 @@ def save_grades(notebook: NotebookNode, *, lab_id: str, notebook_name: str, stud
             grades.append(CellGrade(grade.name, float(grade.score or 0.0),
                                     float(grade.max_score)))
     return grades
+
+
+def cell_scores(*, lab_id: str, gradebook: Path) -> dict[str, dict[str, float]]:
+    """Every graded student's score per grade cell of ``lab_id``, as the gradebook holds them."""
+    from nbgrader.api import Gradebook
+
+    _quiet_sqlalchemy()
+    scores: dict[str, dict[str, float]] = {}
+    with Gradebook(db_url(gradebook), COURSE_ID) as gb:
+        for submission in gb.find_assignment(lab_id).submissions:
+            per_cell = scores.setdefault(submission.student.id, {})
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    per_cell[grade.name] = float(grade.score or 0.0)
+    return scores

@@ -40,10 +40,17 @@ def _write_atomically(path: Path, rows: list[dict[str, str]]) -> None:
             writer = csv.DictWriter(out, fieldnames=COLUMNS)
             writer.writeheader()
             writer.writerows(rows)
+        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; a report is not
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def format_table(rows: list[dict[str, str]], width: int = 60) -> str:

@@ -104,6 +104,7 @@ def test_grade_command_writes_csv_and_prints_table(toy_env, tmp_path):
     result = mle("grade", "1", str(subs), "--out", str(tmp_path / "out"), "--workers", "2")
     assert result.exit_code == 0, result.output
     assert "amy" in result.output and "6/6" in result.output and "invalid" in result.output
+    assert "cohort.png" in result.output and (tmp_path / "out" / "cohort.png").is_file()
     rows = list(csv.DictReader(open(tmp_path / "out" / "grades.csv")))
     assert {r["student_id"]: r["status"] for r in rows} == {
         "amy": "graded", "bob": "invalid", "carl": "missing"}

@@ -19,6 +19,7 @@ def test_merge_inserts_replaces_and_keeps(tmp_path):
         ("a", "lab01", "5"), ("b", "lab01", "9"), ("c", "lab01", "1"), ("a", "lab02", "2")]
     assert path.read_text().splitlines()[0] == ",".join(COLUMNS)
     assert not list(path.parent.glob(".grades-*"))  # no temp files left behind
+    assert path.stat().st_mode & 0o044, "others on the team can read the grades"
 
 
 def test_table_lines_up():
