@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
 from .execute import Job, JobResult, run_job
@@ -32,32 +32,38 @@ class ProcessPoolExecutor:
     """Run jobs in ``workers`` spawned worker processes.
 
     A worker that dies (rather than a kernel, which ``run_job`` already handles) breaks the
-    pool; its jobs are retried once in a fresh pool, then reported as errors, so one bad
-    submission can never cost the others their grades.
+    whole pool, failing every job still in it. Those jobs are retried one at a time, each in
+    a pool of its own, so only the job that kills its worker again is reported as an error:
+    one bad submission never costs the others their grades.
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, task: Callable[[Job], JobResult] = run_job) -> None:
         self.workers = max(1, workers)
+        self.task = task
 
     def run(self, jobs: Iterable[Job]) -> Iterator[JobResult]:
-        pending = [(job, 0) for job in jobs]
-        while pending:
-            retry: list[tuple[Job, int]] = []
-            context = multiprocessing.get_context("spawn")
-            size = min(self.workers, len(pending))
-            with cf.ProcessPoolExecutor(size, mp_context=context) as pool:
-                futures = {pool.submit(run_job, job): (job, tries) for job, tries in pending}
-                for future in cf.as_completed(futures):
-                    job, tries = futures[future]
-                    try:
-                        yield future.result()
-                    except Exception as error:  # BrokenProcessPool, pickling, ...
-                        if tries == 0:
-                            retry.append((job, 1))
-                        else:
-                            yield JobResult(job.student, job.notebook_name, None, "error",
-                                            f"the grading worker crashed ({type(error).__name__})")
-            pending = retry
+        jobs = list(jobs)
+        retry: list[Job] = []
+        if jobs:
+            yield from self._pool(jobs, min(self.workers, len(jobs)), retry)
+        for job in retry:
+            yield from self._pool([job], 1, None)
+
+    def _pool(self, jobs: list[Job], size: int, retry: list[Job] | None) -> Iterator[JobResult]:
+        context = multiprocessing.get_context("spawn")
+        with cf.ProcessPoolExecutor(size, mp_context=context) as pool:
+            futures = {pool.submit(self.task, job): job for job in jobs}
+            for future in cf.as_completed(futures):
+                job = futures[future]
+                try:
+                    yield future.result()
+                except Exception as error:  # BrokenProcessPool, pickling, ...
+                    if retry is not None:
+                        retry.append(job)
+                    else:
+                        yield JobResult(job.student, job.notebook_name, None, "error",
+                                        f"the grading worker crashed ({type(error).__name__}); "
+                                        "the submission may exhaust memory or kill its parent")
 
 
 def make_executor(workers: int) -> Executor:
