@@ -26,14 +26,28 @@ from tests.conftest import REPO
 from tests.support import solved, write_submission
 
 WRONG = Path(__file__).parent / "wrong_answers"
-MIN_EXERCISES = {"lab01-python-sql": 8, "lab02-model-evaluation": 10, "lab03-pipelines": 10}
+RIGHT = Path(__file__).parent / "right_answers"
+MIN_EXERCISES = {"lab01-python-sql": 8, "lab02-model-evaluation": 10, "lab03-pipelines": 10,
+                 "lab04-api-serving": 12, "lab05-mlops": 12, "lab06-gpu-inference": 12}
+# Labs written before right-answer fixtures existed; every later lab must have at least two.
+RIGHT_ANSWERS_PENDING = {"lab01-python-sql", "lab02-model-evaluation", "lab03-pipelines"}
 COURSE = Course(Settings(root=REPO))
 LABS = [lab for lab in COURSE.labs if COURSE.is_available(lab)]
 
 
+def _cases(folder: Path, lab_id: str) -> list[dict]:
+    path = folder / f"{lab_id}.yaml"
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or []) if path.is_file() else []
+
+
 def _wrong_answers(lab_id: str) -> list[dict]:
-    path = WRONG / f"{lab_id}.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else []
+    """Realistic mistakes, each with the exact score it must earn."""
+    return _cases(WRONG, lab_id)
+
+
+def _right_answers(lab_id: str) -> list[dict]:
+    """Correct answers written differently from the solution: each must earn full marks."""
+    return _cases(RIGHT, lab_id)
 
 
 def _lab_param(lab):
@@ -44,6 +58,9 @@ def _lab_param(lab):
 CASES = [pytest.param(lab, case, id=f"{lab.id}:{case['name']}",
                       marks=[pytest.mark.xdist_group(lab.id), pytest.mark.notebooks])
          for lab in LABS for case in _wrong_answers(lab.id)]
+RIGHT_CASES = [pytest.param(lab, case, id=f"{lab.id}:{case['name']}",
+                            marks=[pytest.mark.xdist_group(lab.id), pytest.mark.notebooks])
+               for lab in LABS for case in _right_answers(lab.id)]
 
 _graded: dict[str, tuple] = {}
 
@@ -56,7 +73,7 @@ def graded(lab, tmp_root: Path):
             write_submission(folder, "solution", name, solved(REPO, lab.id, name))
             write_submission(folder, "release", name,
                              nbformat.read(REPO / "labs" / lab.id / name, as_version=4))
-            for case in _wrong_answers(lab.id):
+            for case in _wrong_answers(lab.id) + _right_answers(lab.id):
                 write_submission(folder, case["name"], name,
                                  solved(REPO, lab.id, name, case["answers"]))
         results = grade_cohort(lab=lab.id, submissions=folder, out=out,
@@ -168,6 +185,27 @@ def test_wrong_answer_earns_exactly_its_score(lab, case, tmp_root):
     result = results[case["name"]]
     assert result.status == "graded", _describe(result)
     assert result.score == case["expected_score"], \
+        f"{case['name']} ({case['why']}) scored {result.score:g}:\n{_describe(result)}"
+
+
+@pytest.mark.parametrize("lab", [_lab_param(lab) for lab in LABS])
+def test_lab_has_right_but_different_answers(lab):
+    if lab.id in RIGHT_ANSWERS_PENDING:
+        pytest.skip(f"{lab.id} predates right-answer fixtures (its second edition adds them)")
+    assert len(_right_answers(lab.id)) >= 2, f"add right answers to {RIGHT / lab.id}.yaml"
+
+
+def test_case_names_are_unique_per_lab():
+    for lab in LABS:
+        names = [c["name"] for c in _wrong_answers(lab.id) + _right_answers(lab.id)]
+        assert len(names) == len(set(names)) and not {"solution", "release"} & set(names), lab.id
+
+
+@pytest.mark.parametrize("lab,case", RIGHT_CASES)
+def test_right_but_different_answer_earns_full_marks(lab, case, tmp_root):
+    results, _ = graded(lab, tmp_root)
+    result = results[case["name"]]
+    assert result.status == "graded" and result.score == result.max_score > 0, \
         f"{case['name']} ({case['why']}) scored {result.score:g}:\n{_describe(result)}"
 
 
