@@ -23,6 +23,8 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from .reaper import reaping
+
 ENGINE = "mle-grading"
 REPLY_KEY = "mle_reply"  # per-cell execute_reply status, recorded while running
 
@@ -53,6 +55,7 @@ class JobResult:
     message: str = ""
     seconds: float = 0.0
     truncated_cells: list[int] = field(default_factory=list)
+    leftovers: int = 0  # processes the notebook left running, stopped by the grader
 
 
 def _register_engine() -> None:
@@ -83,18 +86,20 @@ def run_job(job: Job) -> JobResult:
     scratch = Path(tempfile.mkdtemp(prefix=f"mle-{_safe(job.student)}-"))
     notebook = nbformat.reads(job.notebook_json, as_version=4)
     try:
-        _fill_scratch(scratch, job)
-        notebook, status, message = _execute(notebook, scratch, job)
-    except Exception as error:  # a grader bug must still give this student a row
-        status, message = "error", f"grading failed: {type(error).__name__}: {error}"
-        _stop_run(notebook, type(error).__name__, "grading failed in this cell")
-    finally:
+        with reaping() as leftovers:  # whatever the notebook starts dies with its grading
+            try:
+                _fill_scratch(scratch, job)
+                notebook, status, message = _execute(notebook, scratch, job)
+            except Exception as error:  # a grader bug must still give this student a row
+                status, message = "error", f"grading failed: {type(error).__name__}: {error}"
+                _stop_run(notebook, type(error).__name__, "grading failed in this cell")
+    finally:  # after the reaping, so nothing is still writing there
         shutil.rmtree(scratch, ignore_errors=True)
         for socket in scratch.parent.glob(scratch.name + ".ipc-*"):
             socket.unlink(missing_ok=True)
     truncated = _limit_outputs(notebook, job.max_output_chars)
     return JobResult(job.student, job.notebook_name, nbformat.writes(notebook), status, message,
-                     time.monotonic() - started, truncated)
+                     time.monotonic() - started, truncated, len(leftovers))
 
 
 def _safe(name: str) -> str:

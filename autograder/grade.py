@@ -190,6 +190,10 @@ class _Grader:
             if outcome.status != "ok":
                 student.status = outcome.status
                 student.messages.append(outcome.message)
+            if outcome.leftovers:
+                student.messages.append(f"the grader stopped {outcome.leftovers} process(es) "
+                                        "the notebook left running (stop your servers and "
+                                        "subprocesses in the notebook)")
             if outcome.truncated_cells:
                 student.messages.append(f"the output of {len(outcome.truncated_cells)} cell(s) "
                                         "was cut because it was too long")
