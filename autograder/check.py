@@ -20,8 +20,11 @@ LEARNER = "me"
 
 
 def check_lab(*, lab: str, notebook: Path | None = None, settings: Settings | None = None,
-              timeout: float | None = None) -> GradeResult:
-    """Grade the learner's notebook for ``lab`` (default: the copy in ``work/<lab>/``)."""
+              timeout: float | None = None, sandbox: str = "none") -> GradeResult:
+    """Grade the learner's notebook for ``lab`` (default: the copy in ``work/<lab>/``).
+
+    A learner checks their own code on their own machine, so no sandbox by default (each
+    check still gets its own folder, allow-listed environment and child reaper)."""
     course = Course(settings)
     the_lab = course.lab(lab)
     course.require_available(the_lab)
@@ -34,7 +37,8 @@ def check_lab(*, lab: str, notebook: Path | None = None, settings: Settings | No
                 shutil.copyfile(path, submitted / name)
         [result] = grade_cohort(lab=the_lab.id, submissions=submitted.parent,
                                 out=check_dir(course, the_lab.id), settings=course.settings,
-                                timeout=timeout, executor=InProcessExecutor(), progress=False)
+                                timeout=timeout, executor=InProcessExecutor(), progress=False,
+                                sandbox=sandbox)
     progress.record(course, result)
     return result
 

@@ -149,13 +149,25 @@ def grade(
                                                      "core)", min=1)] = None,
     timeout: Annotated[float | None, typer.Option(help="seconds one cell may run (default "
                                                        "60)", min=1)] = None,
+    sandbox: Annotated[str | None, typer.Option(
+        help="around each kernel: auto (default; the strongest available, and refuse to run "
+             "learner code without one), bwrap, or none (only for cohorts you trust)")] = None,
 ) -> None:
-    """Grade a cohort: grades.csv, feedback per student, and an nbgrader gradebook."""
+    """Grade a cohort: grades.csv, feedback per student, and an nbgrader gradebook.
+
+    Example: mle grade 1 submissions/ --out grading/
+    """
     from .grade import COHORT_CHART, GRADEBOOK, GRADES_CSV, grade_cohort
     from .report import format_table
+    from .sandbox import protections, resolve_mode
+    from .settings import Settings
 
+    mode = resolve_mode(sandbox or Settings().sandbox)
+    typer.echo("Protections on this machine:")
+    for line in protections(mode):
+        typer.echo(f"  - {line}")
     results = grade_cohort(lab=lab, submissions=submissions, out=out, workers=workers,
-                           timeout=timeout)
+                           timeout=timeout, sandbox=mode)
     if not results:
         typer.echo(f"no student folders in {submissions}: nothing graded")
     typer.echo(format_table(sorted((r.row() for r in results), key=lambda r: r["student_id"])))

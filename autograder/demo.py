@@ -12,6 +12,7 @@ from .grade import grade_cohort
 from .notebooks import fill_answers, nbgrader_meta, read_notebook
 from .release import release_lab
 from .results import GradeResult
+from .sandbox import find_bwrap
 from .settings import Settings
 
 COHORT = {
@@ -49,5 +50,7 @@ def run_demo(*, out: Path, lab: str = "1", settings: Settings | None = None,
             folder = submissions / student
             folder.mkdir(parents=True, exist_ok=True)
             (folder / name).write_text(text, encoding="utf-8")
+    # the demo's cohort is made by the course itself: sandbox it where we can, never refuse
     return grade_cohort(lab=the_lab.id, submissions=submissions, out=out / "grading",
-                        settings=course.settings, workers=workers)
+                        settings=course.settings, workers=workers,
+                        sandbox="bwrap" if find_bwrap() else "none")

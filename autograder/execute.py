@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import tempfile
 import time
@@ -23,7 +22,9 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from .provisioner import kernel_manager_class
 from .reaper import reaping
+from .sandbox import JobFolder, Limits
 
 ENGINE = "mle-grading"
 REPLY_KEY = "mle_reply"  # per-cell execute_reply status, recorded while running
@@ -44,6 +45,8 @@ class Job:
     kernel_name: str = "python3"
     max_output_chars: int = 100_000
     kernel_threads: int = 1
+    sandbox: str = "none"  # "bwrap" or "none", already resolved by the grader
+    tmp_mb: int = 512
 
 
 @dataclass
@@ -83,20 +86,19 @@ def _register_engine() -> None:
 def run_job(job: Job) -> JobResult:
     """Execute one submission; always returns a ``JobResult``."""
     started = time.monotonic()
-    scratch = Path(tempfile.mkdtemp(prefix=f"mle-{_safe(job.student)}-"))
+    folder = JobFolder(Path(tempfile.mkdtemp(prefix=f"mle-{_safe(job.student)}-")))
     notebook = nbformat.reads(job.notebook_json, as_version=4)
     try:
         with reaping() as leftovers:  # whatever the notebook starts dies with its grading
             try:
-                _fill_scratch(scratch, job)
-                notebook, status, message = _execute(notebook, scratch, job)
+                folder.create()
+                _fill_scratch(folder.work, job)
+                notebook, status, message = _execute(notebook, folder, job)
             except Exception as error:  # a grader bug must still give this student a row
                 status, message = "error", f"grading failed: {type(error).__name__}: {error}"
                 _stop_run(notebook, type(error).__name__, "grading failed in this cell")
     finally:  # after the reaping, so nothing is still writing there
-        shutil.rmtree(scratch, ignore_errors=True)
-        for socket in scratch.parent.glob(scratch.name + ".ipc-*"):
-            socket.unlink(missing_ok=True)
+        shutil.rmtree(folder.root, ignore_errors=True)
     truncated = _limit_outputs(notebook, job.max_output_chars)
     return JobResult(job.student, job.notebook_name, nbformat.writes(notebook), status, message,
                      time.monotonic() - started, truncated, len(leftovers))
@@ -115,7 +117,8 @@ def _fill_scratch(scratch: Path, job: Job) -> None:
         shutil.copytree(job.data_dir, scratch / "data", dirs_exist_ok=True)
 
 
-def _execute(notebook: NotebookNode, scratch: Path, job: Job) -> tuple[NotebookNode, str, str]:
+def _execute(notebook: NotebookNode, folder: JobFolder,
+             job: Job) -> tuple[NotebookNode, str, str]:
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.engines import papermill_engines
     from papermill.parameterize import parameterize_notebook
@@ -123,7 +126,7 @@ def _execute(notebook: NotebookNode, scratch: Path, job: Job) -> tuple[NotebookN
     _register_engine()
     parameters = dict(job.parameters)
     if job.data_dir is not None:
-        parameters["data_dir"] = str(scratch / "data")
+        parameters["data_dir"] = str(folder.work / "data")
     notebook = _parameterize(_papermill_ready(notebook), parameters, job.kernel_name,
                              parameterize_notebook)
     logging.getLogger("papermill").setLevel(logging.CRITICAL)
@@ -132,9 +135,9 @@ def _execute(notebook: NotebookNode, scratch: Path, job: Job) -> tuple[NotebookN
             ENGINE, notebook, kernel_name=job.kernel_name, progress_bar=False,
             log_output=False, execution_timeout=job.timeout, start_timeout=job.startup_timeout,
             allow_errors=True, shutdown_kernel="immediate",
-            kernel_manager_class=_kernel_manager(scratch.with_name(scratch.name + ".ipc"),
-                                                 job.kernel_threads),
-            resources={"metadata": {"path": str(scratch)}})
+            kernel_manager_class=kernel_manager_class(
+                folder, sandbox=job.sandbox, limits=Limits(job.tmp_mb, job.kernel_threads)),
+            resources={"metadata": {"path": str(folder.work)}})
     except CellTimeoutError:
         cell = _stop_run(notebook, "TimeoutError",
                          f"this cell ran longer than {job.timeout:g} s and was stopped")
@@ -147,31 +150,6 @@ def _execute(notebook: NotebookNode, scratch: Path, job: Job) -> tuple[NotebookN
             f"the kernel died while running {_describe(cell)} (os._exit, a crash or running "
             "out of memory); the cells after it were not run")
     return notebook, "ok", ""
-
-
-def _kernel_manager(socket_prefix: Path, threads: int) -> type:
-    """A kernel manager for grading.
-
-    It talks to the kernel over Unix sockets, not TCP: no open ports, and no "running over
-    TCP without encryption" warning in every run. It also caps the kernel's math-library
-    threads: several kernels grading side by side, each starting one BLAS/OpenMP thread per
-    core, fight over the cores and run many times slower.
-    """
-    from jupyter_client.manager import AsyncKernelManager
-
-    limits = {name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                                "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")}
-
-    def __init__(self, **kwargs):
-        AsyncKernelManager.__init__(self, **kwargs)
-        self.transport, self.ip = "ipc", str(socket_prefix)
-
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
-        kw["env"] = {**(kw.get("env") or os.environ), **limits}
-        await AsyncKernelManager._async_launch_kernel(self, kernel_cmd, **kw)
-
-    return type("GradingKernelManager", (AsyncKernelManager,),
-                {"__init__": __init__, "_async_launch_kernel": _async_launch_kernel})
 
 
 def _papermill_ready(notebook: NotebookNode) -> NotebookNode:

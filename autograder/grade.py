@@ -27,6 +27,7 @@ from .execute import REPLY_KEY, Job, JobResult
 from .executors import Executor, ProcessPoolExecutor
 from .notebooks import Exercise, exercises, nbgrader_meta, read_notebook
 from .results import ExerciseResult, GradeResult, exercise_results, summary_message
+from .sandbox import resolve_mode
 from .settings import Settings
 
 GRADES_CSV = "grades.csv"
@@ -55,14 +56,17 @@ class _Student:
 
 def grade_cohort(*, lab: str, submissions: Path, out: Path, workers: int | None = None,
                  timeout: float | None = None, settings: Settings | None = None,
-                 executor: Executor | None = None, progress: bool = True) -> list[GradeResult]:
+                 executor: Executor | None = None, progress: bool = True,
+                 sandbox: str | None = None) -> list[GradeResult]:
     """Grade every ``submissions/<student_id>/`` of ``lab``; write results under ``out``.
 
     Writes ``out/grades.csv`` (merged with earlier runs), ``out/feedback/<student>/<nb>.html``
     and the nbgrader gradebook ``out/gradebook.db``. Every student directory gets exactly one
-    result, whatever is wrong with it. Returns the results of this run.
+    result, whatever is wrong with it. Returns the results of this run. ``sandbox`` (default:
+    the setting, ``auto``) says what runs around each kernel; see :mod:`autograder.sandbox`.
     """
     settings = settings or Settings()
+    mode = resolve_mode(sandbox or settings.sandbox)
     course = Course(settings)
     the_lab = course.lab(lab)
     course.require_available(the_lab)
@@ -79,6 +83,7 @@ def grade_cohort(*, lab: str, submissions: Path, out: Path, workers: int | None 
     students = [_Student(d.name, d) for d in sorted(submissions.iterdir())
                 if d.is_dir() and not d.name.startswith(".")]
     grader = _Grader(the_lab, course, settings, out, book, structure, max_score)
+    grader.sandbox = mode
     data_dir = Path(tempfile.mkdtemp(prefix="mle-data-"))
     try:
         if the_lab.data:
@@ -140,6 +145,7 @@ class _Grader:
         self.out, self.book, self.structure, self.max_score = out, book, structure, max_score
         self.results: list[GradeResult] = []
         self.kernel_threads = 1
+        self.sandbox = "none"
 
     def plan(self, student: _Student, data_dir: Path | None, timeout: float) -> list[Job]:
         """Read and sanitise a student's notebooks; return the jobs to run."""
@@ -161,7 +167,8 @@ class _Grader:
             jobs.append(Job(student.id, name, nbformat.writes(notebook), student.directory,
                             data_dir, dict(self.lab.grade_parameters), timeout,
                             self.settings.startup_timeout, self.settings.kernel_name,
-                            self.settings.max_output_chars, self.kernel_threads))
+                            self.settings.max_output_chars, self.kernel_threads,
+                            self.sandbox))
         if not present:
             student.status = "missing"
             others = sorted(p.name for p in student.directory.glob("*.ipynb"))

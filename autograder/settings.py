@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     timeout: float = Field(60.0, gt=0, description="seconds a single cell may run when grading")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     kernel_name: str = "python3"
+    sandbox: str = Field("auto", pattern="^(auto|bwrap|none)$",
+                         description="around each grading kernel: auto (the strongest "
+                                     "available; refuses to run without one), bwrap or none")
     startup_timeout: float = Field(60.0, gt=0, description="seconds to wait for a kernel to start")
     max_output_chars: int = Field(100_000, ge=1_000,
                                   description="a cell's text output is cut to this size")

@@ -39,15 +39,18 @@ def start_server(tag, **popen):
                              pass_fds=[sock.fileno()], **popen)
     port = sock.getsockname()[1]
     sock.close()
-    (REPORT / (tag + ".json")).write_text(json.dumps(
-        {{"port": port, "pid": child.pid, "cwd": os.getcwd()}}))
+    report(tag, port, child.pid)
     return child
+
+def report(tag, port, pid):
+    if REPORT.is_dir():  # inside the sandbox the test's folder does not exist
+        (REPORT / (tag + ".json")).write_text(json.dumps(
+            {{"port": port, "pid": pid, "cwd": os.getcwd()}}))
 
 def start_thread_server(tag):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    (REPORT / (tag + ".json")).write_text(json.dumps(
-        {{"port": server.server_address[1], "pid": None, "cwd": os.getcwd()}}))
+    report(tag, server.server_address[1], None)
 '''
 GREET = "def greet(name):\n    return f'Hello, {name}!'\n"
 CASES = {
@@ -92,18 +95,31 @@ def marker() -> str:
     return f"mle-leftover-{uuid.uuid4().hex}"
 
 
-def test_cohort_leaves_no_process_or_port_behind(toy_root, tmp_path, marker):
+def _grade(toy_root: Path, tmp_path: Path, marker: str, sandbox: str) -> dict:
     report = tmp_path / "report"
     report.mkdir()
     for student in CASES:
         _submit(toy_root, tmp_path / "subs", report, marker, student)
     results = {r.student_id: r for r in grade_cohort(
         lab=LAB, submissions=tmp_path / "subs", out=tmp_path / "out", workers=2,
-        settings=Settings(root=toy_root), progress=False)}
-
+        settings=Settings(root=toy_root), progress=False, sandbox=sandbox)}
     for student, (_, score, status) in CASES.items():
         assert (results[student].score, results[student].status) == (score, status), \
             results[student].message
+    return results
+
+
+def test_sandboxed_cohort_leaves_no_process_behind(toy_root, tmp_path, marker):
+    """In the sandbox every process a kernel starts lives in the kernel's PID namespace and
+    dies with it; the host still sees them, so survivors would show up here."""
+    _grade(toy_root, tmp_path, marker, "bwrap")
+    assert not _survivors(marker), "a server process outlived grading"
+
+
+def test_cohort_leaves_no_process_or_port_behind(toy_root, tmp_path, marker):
+    """Unsandboxed (--sandbox none), the reaper alone must clean up."""
+    report = tmp_path / "report"
+    results = _grade(toy_root, tmp_path, marker, "none")
     # the kernel's own process group dies with the kernel; a detached server needs the reaper
     assert "left running" in results["detaches-then-exits"].message
     servers = _reported(report)
