@@ -19,6 +19,14 @@ class Skill(BaseModel):
     why: str
 
 
+class LabLimits(BaseModel):
+    """What one graded submission of a lab may use (the syllabus's ``limits:``)."""
+
+    memory_mb: int = Field(3072, ge=256)
+    max_pids: int = Field(512, ge=16)
+    tmp_mb: int = Field(512, ge=16)
+
+
 class Lab(BaseModel):
     id: str
     number: int
@@ -28,6 +36,7 @@ class Lab(BaseModel):
     skills: list[str]
     data: str | None = None
     grade_parameters: dict[str, object] = Field(default_factory=dict)
+    limits: LabLimits = Field(default_factory=LabLimits)
 
 
 class Course:

@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from . import cgroups
 from .provisioner import kernel_manager_class
 from .reaper import reaping
 from .sandbox import JobFolder, Limits
@@ -44,9 +45,8 @@ class Job:
     startup_timeout: float = 60.0
     kernel_name: str = "python3"
     max_output_chars: int = 100_000
-    kernel_threads: int = 1
     sandbox: str = "none"  # "bwrap" or "none", already resolved by the grader
-    tmp_mb: int = 512
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass
@@ -90,13 +90,24 @@ def run_job(job: Job) -> JobResult:
     notebook = nbformat.reads(job.notebook_json, as_version=4)
     try:
         with reaping() as leftovers:  # whatever the notebook starts dies with its grading
+            group = cgroups.create(folder.root.name, memory_mb=job.limits.memory_mb,
+                                   max_pids=job.limits.max_pids)
             try:
                 folder.create()
                 _fill_scratch(folder.work, job)
-                notebook, status, message = _execute(notebook, folder, job)
+                notebook, status, message = _execute(notebook, folder, job, group)
             except Exception as error:  # a grader bug must still give this student a row
                 status, message = "error", f"grading failed: {type(error).__name__}: {error}"
                 _stop_run(notebook, type(error).__name__, "grading failed in this cell")
+            finally:
+                if group is not None:  # the kernel is gone: whatever is left was left behind
+                    stray = group.kill_all()
+                    leftovers.extend([0] * stray)
+                    if status == "error" and group.out_of_memory():
+                        message = (f"the notebook used more than {job.limits.memory_mb} MB of "
+                                   "memory and its kernel was stopped; the cells after it "
+                                   "were not run")
+                    group.remove()
     finally:  # after the reaping, so nothing is still writing there
         shutil.rmtree(folder.root, ignore_errors=True)
     truncated = _limit_outputs(notebook, job.max_output_chars)
@@ -117,8 +128,8 @@ def _fill_scratch(scratch: Path, job: Job) -> None:
         shutil.copytree(job.data_dir, scratch / "data", dirs_exist_ok=True)
 
 
-def _execute(notebook: NotebookNode, folder: JobFolder,
-             job: Job) -> tuple[NotebookNode, str, str]:
+def _execute(notebook: NotebookNode, folder: JobFolder, job: Job,
+             group: cgroups.JobCgroup | None) -> tuple[NotebookNode, str, str]:
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.engines import papermill_engines
     from papermill.parameterize import parameterize_notebook
@@ -136,7 +147,7 @@ def _execute(notebook: NotebookNode, folder: JobFolder,
             log_output=False, execution_timeout=job.timeout, start_timeout=job.startup_timeout,
             allow_errors=True, shutdown_kernel="immediate",
             kernel_manager_class=kernel_manager_class(
-                folder, sandbox=job.sandbox, limits=Limits(job.tmp_mb, job.kernel_threads)),
+                folder, sandbox=job.sandbox, limits=job.limits, group=group),
             resources={"metadata": {"path": str(folder.work)}})
     except CellTimeoutError:
         cell = _stop_run(notebook, "TimeoutError",

@@ -27,7 +27,7 @@ from .execute import REPLY_KEY, Job, JobResult
 from .executors import Executor, ProcessPoolExecutor
 from .notebooks import Exercise, exercises, nbgrader_meta, read_notebook
 from .results import ExerciseResult, GradeResult, exercise_results, summary_message
-from .sandbox import resolve_mode
+from .sandbox import Limits, resolve_mode
 from .settings import Settings
 
 GRADES_CSV = "grades.csv"
@@ -164,11 +164,15 @@ class _Grader:
                 student.messages.append(str(error).replace(str(student.directory) + "/", ""))
                 continue
             _guard_checks(notebook)
+            limits = Limits(tmp_mb=self.lab.limits.tmp_mb, threads=self.kernel_threads,
+                            memory_mb=self.lab.limits.memory_mb,
+                            max_pids=self.lab.limits.max_pids)
             jobs.append(Job(student.id, name, nbformat.writes(notebook), student.directory,
                             data_dir, dict(self.lab.grade_parameters), timeout,
-                            self.settings.startup_timeout, self.settings.kernel_name,
-                            self.settings.max_output_chars, self.kernel_threads,
-                            self.sandbox))
+                            startup_timeout=self.settings.startup_timeout,
+                            kernel_name=self.settings.kernel_name,
+                            max_output_chars=self.settings.max_output_chars,
+                            sandbox=self.sandbox, limits=limits))
         if not present:
             student.status = "missing"
             others = sorted(p.name for p in student.directory.glob("*.ipynb"))

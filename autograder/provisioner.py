@@ -16,8 +16,9 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import Int, Unicode
+from traitlets import Int, List, Unicode
 
+from .cgroups import JobCgroup
 from .sandbox import JobFolder, Limits, bwrap_command, find_bwrap, kernel_environment
 
 NAME = "mle-sandbox"
@@ -30,6 +31,8 @@ class SandboxProvisioner(LocalProvisioner):
     sandbox = Unicode("none", help="'bwrap' or 'none'").tag(config=True)
     tmp_mb = Int(512).tag(config=True)
     threads = Int(1).tag(config=True)
+    cgroups = List(Unicode(), help="the job's cgroup folders, joined before launch").tag(
+        config=True)
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         kwargs = await super().pre_launch(**kwargs)
@@ -41,6 +44,9 @@ class SandboxProvisioner(LocalProvisioner):
                 raise RuntimeError("the bwrap sandbox was chosen but bwrap no longer works")
             kwargs["cmd"] = bwrap_command(kwargs["cmd"], job, env, limits, binary)
             env = {"PATH": os.environ.get("PATH", "")}  # bwrap's own; the kernel's is set inside
+        if self.cgroups:  # outermost, so the sandbox and all it starts are capped and counted
+            kwargs["cmd"] = JobCgroup(tuple(map(Path, self.cgroups)), 0).join_command(
+                kwargs["cmd"])
         kwargs["env"], kwargs["cwd"] = env, str(job.work)
         # the kernel's own stdout/stderr (not the notebook's outputs, which travel over ZeroMQ)
         # would reach the grader's terminal: a learner's subprocess could flood it
@@ -48,11 +54,13 @@ class SandboxProvisioner(LocalProvisioner):
         return kwargs
 
 
-def kernel_manager_class(job: JobFolder, *, sandbox: str, limits: Limits) -> type:
+def kernel_manager_class(job: JobFolder, *, sandbox: str, limits: Limits,
+                         group: JobCgroup | None = None) -> type:
     """A kernel manager for one job: Unix sockets in the job's ``run/`` folder (no open ports),
     and a kernel spec that names :class:`SandboxProvisioner` with this job's settings."""
     config = {"job_root": str(job.root), "sandbox": sandbox, "tmp_mb": limits.tmp_mb,
-              "threads": limits.threads}
+              "threads": limits.threads,
+              "cgroups": [str(f) for f in group.folders] if group else []}
 
     class GradingKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: Any) -> None:

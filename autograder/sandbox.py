@@ -48,6 +48,8 @@ class Limits:
 
     tmp_mb: int = 512
     threads: int = 1
+    memory_mb: int = 3072
+    max_pids: int = 512
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,14 @@ def resolve_mode(mode: str) -> str:
 
 def protections(mode: str) -> list[str]:
     """What protects this grading run, in words an instructor can check."""
-    always = ["each submission in its own folder, HOME and IPYTHONDIR (nothing shared)",
+    from . import cgroups
+
+    version = cgroups.probe()
+    caps = (f"memory and process caps per submission (cgroup v{version}; limits per lab in "
+            "the syllabus)" if version else
+            "NO memory or process caps: this user cannot create cgroups (run as root, or in a "
+            "delegated cgroup such as `systemd-run --user --scope`)")
+    always = [caps, "each submission in its own folder, HOME and IPYTHONDIR (nothing shared)",
               "kernel environment is an allow-list (no grader variables)",
               "every process a submission starts is killed when its grading ends",
               "grade cells restored from the source before anything runs"]

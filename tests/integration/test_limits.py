@@ -1,0 +1,67 @@
+"""A memory bomb and a fork storm are contained by the job's cgroup; the others are graded.
+
+The toy lab caps a submission at 768 MB and 64 processes (its syllabus ``limits``). Where this
+machine cannot create cgroups the fixtures are not even run: uncapped, they would take the
+machine down. CI runs as root, where cgroups exist, so there they always run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from autograder import cgroups
+from autograder.grade import grade_cohort
+from autograder.settings import Settings
+from tests.support import solved, write_submission
+
+LAB, NB = "lab01-toy", "toy.ipynb"
+GREET = "def greet(name):\n    return f'Hello, {name}!'\n"
+BOMB = "blocks = []\nwhile True:\n    blocks.append(b'x' * 2**26)\n" + GREET
+STORM = """import os, time
+children = 0
+for _ in range(5000):
+    try:
+        if os.fork() == 0:
+            time.sleep(120)
+            os._exit(0)
+        children += 1
+    except OSError:
+        break
+""" + GREET
+
+pytestmark = pytest.mark.skipif(cgroups.probe() is None and not os.environ.get("CI"),
+                                reason="this user cannot create cgroups: the fixtures would "
+                                       "run uncapped")
+
+
+@pytest.fixture(scope="module", params=["bwrap", "none"])
+def graded(request, toy_root, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp(f"limits-{request.param}")
+    for student, answer in {"bomb": BOMB, "storm": STORM}.items():
+        write_submission(tmp / "subs", student, NB,
+                         solved(toy_root, LAB, NB, {"ex03-answer": answer}))
+    write_submission(tmp / "subs", "honest", NB, solved(toy_root, LAB, NB))
+    results = grade_cohort(lab=LAB, submissions=tmp / "subs", out=tmp / "out", workers=2,
+                           settings=Settings(root=toy_root), progress=False,
+                           sandbox=request.param)
+    return {r.student_id: r for r in results}
+
+
+def test_a_memory_bomb_is_stopped_with_a_clear_message(graded):
+    bomb = graded["bomb"]
+    assert (bomb.status, bomb.score) == ("error", 5), bomb.message
+    assert "more than 768 MB of memory" in bomb.message
+
+
+def test_a_fork_storm_hits_the_process_cap_and_is_cleaned_up(graded):
+    storm = graded["storm"]
+    assert (storm.status, storm.score) == ("graded", 6), storm.message
+    leftovers = [p for p in Path("/sys/fs/cgroup").glob(f"*/**/{cgroups.PREFIX}mle-storm-*")]
+    assert not leftovers, f"job cgroups left behind: {leftovers[:3]}"
+
+
+def test_the_honest_neighbour_is_graded_in_full(graded):
+    assert (graded["honest"].status, graded["honest"].score) == ("graded", 6)
