@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from . import cgroups
+from . import cgroups, tamper
 from .provisioner import kernel_manager_class
 from .reaper import reaping
 from .sandbox import JobFolder, Limits
@@ -59,6 +59,7 @@ class JobResult:
     seconds: float = 0.0
     truncated_cells: list[int] = field(default_factory=list)
     leftovers: int = 0  # processes the notebook left running, stopped by the grader
+    flags: list[str] = field(default_factory=list)  # tampering seen while it ran
 
 
 def _register_engine() -> None:
@@ -108,11 +109,12 @@ def run_job(job: Job) -> JobResult:
                                    "memory and its kernel was stopped; the cells after it "
                                    "were not run")
                     group.remove()
+        flags = tamper.home_findings(folder.home)
     finally:  # after the reaping, so nothing is still writing there
         shutil.rmtree(folder.root, ignore_errors=True)
     truncated = _limit_outputs(notebook, job.max_output_chars)
     return JobResult(job.student, job.notebook_name, nbformat.writes(notebook), status, message,
-                     time.monotonic() - started, truncated, len(leftovers))
+                     time.monotonic() - started, truncated, len(leftovers), flags)
 
 
 def _safe(name: str) -> str:

@@ -20,7 +20,7 @@ import nbformat
 from nbformat import NotebookNode
 from tqdm import tqdm
 
-from . import feedback, gradebook, labdata, report
+from . import feedback, gradebook, labdata, report, tamper
 from .course import Course, Lab
 from .errors import NotebookError, UsageError
 from .execute import REPLY_KEY, Job, JobResult
@@ -51,6 +51,7 @@ class _Student:
     messages: list[str] = field(default_factory=list)
     exercises: list[ExerciseResult] = field(default_factory=list)
     waiting: int = 0
+    flags: list[str] = field(default_factory=list)  # tampering found (see tamper.py)
     started: float = field(default_factory=time.monotonic)
 
 
@@ -156,7 +157,10 @@ class _Grader:
                 continue
             present.append(name)
             try:
-                notebook = gradebook.sanitize(read_notebook(path), lab_id=self.lab.id,
+                submitted = read_notebook(path)
+                student.flags += tamper.notebook_findings(submitted, self._release(name))
+                notebook = gradebook.sanitize(tamper.drop_duplicate_ids(submitted),
+                                              lab_id=self.lab.id,
                                               notebook_name=name, student=student.id,
                                               gradebook=self.book)
             except NotebookError as error:
@@ -167,8 +171,9 @@ class _Grader:
             limits = Limits(tmp_mb=self.lab.limits.tmp_mb, threads=self.kernel_threads,
                             memory_mb=self.lab.limits.memory_mb,
                             max_pids=self.lab.limits.max_pids)
-            jobs.append(Job(student.id, name, nbformat.writes(notebook), student.directory,
-                            data_dir, dict(self.lab.grade_parameters), timeout,
+            # only the sanitised notebook travels: nothing else in the folder reaches the kernel
+            jobs.append(Job(student.id, name, nbformat.writes(notebook), None, data_dir,
+                            dict(self.lab.grade_parameters), timeout,
                             startup_timeout=self.settings.startup_timeout,
                             kernel_name=self.settings.kernel_name,
                             max_output_chars=self.settings.max_output_chars,
@@ -181,12 +186,19 @@ class _Grader:
             return []
         if student.status == "invalid":
             return []  # never run part of a submission whose other notebook is broken
+        student.flags += tamper.folder_findings(student.directory, self.lab.notebooks)
         gradebook.register_submission(lab_id=self.lab.id, student=student.id, gradebook=self.book)
         student.waiting = len(jobs)
         return jobs
 
+    def _release(self, name: str) -> NotebookNode | None:
+        """The learner's copy of notebook ``name`` (to tell edited locked cells), if any."""
+        path = self.course.release_dir(self.lab) / name
+        return read_notebook(path) if path.is_file() else None
+
     def record(self, student: _Student, outcome: JobResult) -> None:
         """Save one executed notebook's grades; finish the student when all are in."""
+        student.flags += outcome.flags
         if outcome.notebook_json is None:
             student.status = "error"
             student.messages.append(outcome.message)
@@ -214,10 +226,14 @@ class _Grader:
 
     def finish(self, student: _Student) -> GradeResult:
         score = sum(e.points for e in student.exercises)
-        if student.status == "graded":
+        if student.flags and student.status not in ("invalid", "missing"):
+            student.status = tamper.worst(student.status, "flagged")
+        if student.status in ("graded", "flagged"):
             student.messages.insert(0, summary_message(student.exercises))
         elif student.status in ("invalid", "missing"):
             score = 0.0
+        if student.status == "flagged":
+            student.messages.insert(0, "flagged: " + "; ".join(dict.fromkeys(student.flags)))
         result = GradeResult(student.id, self.lab.id, score, self.max_score, student.status,
                              "; ".join(student.messages), student.exercises,
                              seconds=time.monotonic() - student.started)

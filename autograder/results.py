@@ -9,7 +9,7 @@ from nbformat import NotebookNode
 from .gradebook import CellGrade
 from .notebooks import Exercise, nbgrader_meta
 
-STATUSES = ("graded", "timeout", "error", "invalid", "missing")
+STATUSES = ("graded", "flagged", "timeout", "error", "invalid", "missing")
 
 
 @dataclass

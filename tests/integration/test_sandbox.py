@@ -145,3 +145,53 @@ def test_the_kernel_environment_is_an_allow_list(tmp_path, monkeypatch):
     env = kernel_environment(JobFolder(tmp_path).create(), sandboxed=True, limits=Limits())
     assert SECRET not in env and "AWS_SECRET_ACCESS_KEY" not in env
     assert env["HOME"].startswith(str(tmp_path)) and env["MLFLOW_DISABLE_TELEMETRY"] == "true"
+
+
+@pytest.fixture(scope="module")
+def tampered(toy_root, tmp_path_factory):
+    """Tampering that earns nothing but must be reported: status `flagged`, scored fairly."""
+    import nbformat
+
+    tmp = tmp_path_factory.mktemp("tampered")
+    subs = tmp / "subs"
+    wrong = {"ex01-answer": "def add(a, b):\n" + WRONG}
+    # its own "check helpers", which pass everything
+    write_submission(subs, "shadows-checks", NB, solved(toy_root, LAB, NB, wrong))
+    fake = subs / "shadows-checks" / "autograder"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("")
+    (fake / "checks.py").write_text("def assert_same(*a, **k): pass\ncheck_type = assert_close = "
+                                    "assert_same\ndef assert_raises(*a, **k): pass\n")
+    # an emptied test cell, and a second cell claiming the same grade id
+    edited = solved(toy_root, LAB, NB, wrong)
+    for cell in list(edited.cells):
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "ex01-tests":
+            cell.source = "pass"
+            twin = nbformat.from_dict(dict(cell))
+            twin["id"] = "twin"
+            edited.cells.insert(edited.cells.index(cell) + 1, twin)
+    write_submission(subs, "edits-tests", NB, edited)
+    planter = "import pathlib\nstartup = pathlib.Path.home() / '.ipython/profile_default/startup'\n" \
+              "startup.mkdir(parents=True, exist_ok=True)\n(startup / 'x.py').write_text('')\n" \
+              "def add(a, b):\n" + RIGHT
+    write_submission(subs, "plants-and-loops", NB, solved(toy_root, LAB, NB, {
+        "ex01-answer": planter, "ex03-answer": "while True:\n    pass"}))
+    results = grade_cohort(lab=LAB, submissions=subs, out=tmp / "out", workers=2, timeout=5,
+                           settings=Settings(root=toy_root), progress=False, sandbox="bwrap")
+    return {r.student_id: r for r in results}
+
+
+@pytest.mark.parametrize("student,score,finding", [
+    ("shadows-checks", 4, "autograder/"),
+    ("edits-tests", 4, "'ex01-tests'"),
+    # flagged wins over timeout (a person must look); the message still says it timed out
+    ("plants-and-loops", 5, "startup file"),
+])
+def test_tampering_is_flagged_and_scored_fairly(tampered, student, score, finding):
+    result = tampered[student]
+    assert (result.status, result.score) == ("flagged", score), result.message
+    assert result.message.startswith("flagged: ") and finding in result.message
+
+
+def test_flagged_and_timed_out_says_both(tampered):
+    assert "longer than 5 s" in tampered["plants-and-loops"].message
