@@ -112,6 +112,9 @@ def main() -> None:
 
         mle_time = run([str(BIN / "mle"), "grade", lab.id, str(cohort), "--out",
                         str(work / "mle-out"), "--workers", str(args.workers)], REPO, env)
+        bare_time = run([str(BIN / "mle"), "grade", lab.id, str(cohort), "--out",
+                         str(work / "mle-none"), "--workers", str(args.workers),
+                         "--sandbox", "none"], REPO, env)
         run([str(BIN / "nbgrader"), "generate_assignment", lab.id, "--force"], nb_root, env)
         nb_time = run([str(BIN / "nbgrader"), "autograde", lab.id, "--create"], nb_root, env)
 
@@ -123,9 +126,12 @@ def main() -> None:
           f"(mle: {args.workers} workers)\n")
     print(f"{'grader':<28}{'wall s':>10}{'s / notebook':>15}{'ratio':>9}")
     print(f"{'nbgrader autograde':<28}{nb_time:>10.1f}{nb_time / args.n:>15.2f}{1.0:>9.2f}")
-    print(f"{'mle grade':<28}{mle_time:>10.1f}{mle_time / args.n:>15.2f}"
+    print(f"{'mle grade (sandboxed)':<28}{mle_time:>10.1f}{mle_time / args.n:>15.2f}"
           f"{mle_time / nb_time:>9.2f}")
-    print(f"\nmle grade is {nb_time / mle_time:.2f}x the speed of nbgrader autograde; "
+    print(f"{'mle grade --sandbox none':<28}{bare_time:>10.1f}{bare_time / args.n:>15.2f}"
+          f"{bare_time / nb_time:>9.2f}")
+    print(f"\nsandbox overhead: sandboxed / unsandboxed = {mle_time / bare_time:.2f}")
+    print(f"mle grade is {nb_time / mle_time:.2f}x the speed of nbgrader autograde; "
           f"{graded}/{len(rows)} submissions graded.")
 
 
