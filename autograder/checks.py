@@ -157,6 +157,65 @@ def assert_close(actual: Any, expected: float, what: str = "the result", *,
         _fail(_mismatch(what, value, expected, reveal))
 
 
+class GradingEnvironmentChanged(AssertionError):
+    """The notebook replaced something the tests rely on; no test runs until it is put back."""
+
+
+# Library functions that tests (these helpers, or a lab's hidden tests) rely on.
+WATCHED = {"math": ("isclose",), "numpy": ("allclose", "isclose", "array_equal"),
+           "numpy.testing": ("assert_allclose", "assert_array_equal", "assert_equal"),
+           "pandas.testing": ("assert_frame_equal", "assert_series_equal"),
+           "pytest": ("approx", "raises"), "autograder.checks": ()}
+PRISTINE = "_mle_pristine"  # made by the grader's startup file, before any learner code runs
+# Builtins that tests compare with (the kernel itself swaps some others, such as input()).
+WATCHED_BUILTINS = ("type", "isinstance", "issubclass", "len", "abs", "min", "max", "sum",
+                    "sorted", "round", "float", "int", "bool", "str", "list", "tuple", "dict",
+                    "set", "frozenset", "zip", "map", "range", "all", "any", "repr", "getattr",
+                    "hasattr", "callable", "iter", "next", "enumerate", "AssertionError",
+                    "Exception", "BaseException", "ValueError", "TypeError")
+
+
+def verify_environment() -> None:
+    """Fail if a watched library function or a builtin was replaced by the notebook.
+
+    A replaced ``math.isclose`` or ``builtins.type`` would make every comparison pass. The
+    grader runs this in front of every grade cell, so such a notebook earns nothing (and is
+    flagged); it catches replacements made in ordinary notebook code, not a determined attack
+    on the interpreter itself, which the sandbox and an instructor's review are for.
+    """
+    import sys
+
+    changed = [f"{module}.{name}" for module, names in WATCHED.items() if module in sys.modules
+               for name in names if not _original(getattr(sys.modules[module], name, None), name)]
+    pristine = getattr(sys.modules.get(PRISTINE), "builtins", None)
+    if pristine:
+        import builtins
+
+        changed += [f"builtins.{name}" for name in WATCHED_BUILTINS
+                    if vars(builtins).get(name) is not pristine.get(name)]
+    if changed:
+        raise GradingEnvironmentChanged(
+            f"the notebook replaced {', '.join(changed[:4])}, which the tests rely on; tests "
+            "do not run in a changed environment: remove that code and run the notebook again")
+
+
+def _original(function: Any, name: str) -> bool:
+    """A library function as the library defines it (not a lambda or a stand-in)."""
+    import os
+    import sys
+
+    if function is None or getattr(function, "__name__", None) != name:
+        return False
+    code = getattr(function, "__code__", None)
+    if code is not None:
+        where = os.path.realpath(code.co_filename)
+        roots = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
+        return any(where.startswith(root + os.sep) for root in roots)
+    kind = type(function)
+    return (kind.__module__, kind.__name__) in {("builtins", "builtin_function_or_method"),
+                                                ("numpy", "_ArrayFunctionDispatcher")}
+
+
 def assert_raises(exception: type[BaseException], func: Any, *args: Any,
                   what: str | None = None, match: str | None = None,
                   **kwargs: Any) -> BaseException:

@@ -36,7 +36,7 @@ GRADES_CSV = "grades.csv"
 CHECKS_GUARD = ("import importlib as _mle_importlib, autograder.checks as _mle_checks  "
                 "# added by the grader\n_mle_checks = _mle_importlib.reload(_mle_checks)\n"
                 "from autograder.checks import assert_close, assert_raises, assert_same, "
-                "check_type\n")
+                "check_type\n_mle_checks.verify_environment()\n")
 GRADEBOOK = "gradebook.db"
 COHORT_CHART = "cohort.png"
 
@@ -205,6 +205,7 @@ class _Grader:
         else:
             notebook = nbformat.reads(outcome.notebook_json, as_version=4)
             _fail_silenced_errors(notebook)
+            student.flags += tamper.run_findings(notebook)
             grades = gradebook.save_grades(notebook, lab_id=self.lab.id,
                                            notebook_name=outcome.notebook_name,
                                            student=student.id, gradebook=self.book)

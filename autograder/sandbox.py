@@ -40,6 +40,12 @@ FIXED = {"MLFLOW_DISABLE_TELEMETRY": "true", "HF_HUB_OFFLINE": "1", "TRANSFORMER
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "NUMEXPR_NUM_THREADS")
 RUNTIME_FILES = ("__init__.py", "checks.py", "labdata")
+# Runs in every grading kernel before any cell: the builtins as they were, for the check
+# helpers' verify_environment() to compare against.
+PRISTINE_STARTUP = "00-mle-pristine.py"
+PRISTINE_CODE = ("import builtins as _b, sys as _s, types as _t\n"
+                 "_m = _t.ModuleType('_mle_pristine')\n_m.builtins = dict(vars(_b))\n"
+                 "_s.modules['_mle_pristine'] = _m\ndel _b, _s, _t, _m\n")
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,9 @@ class JobFolder:
         for part in (self.work, self.home / ".ipython", self.run, self.runtime):
             part.mkdir(parents=True, exist_ok=True)
         _copy_runtime(self.runtime / "autograder")
+        startup = self.home / ".ipython" / "profile_default" / "startup"
+        startup.mkdir(parents=True, exist_ok=True)
+        (startup / PRISTINE_STARTUP).write_text(PRISTINE_CODE)
         return self
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from nbformat import NotebookNode
 
 from .notebooks import nbgrader_meta
+from .sandbox import PRISTINE_STARTUP
 
 PRECEDENCE = ("invalid", "missing", "flagged", "error", "timeout", "graded")
 # Files that, next to a notebook, would change what Python or IPython load.
@@ -87,11 +88,21 @@ def folder_findings(folder: Path, notebooks: list[str]) -> list[str]:
 def home_findings(home: Path) -> list[str]:
     """After a run: did the notebook plant IPython startup files in its HOME?"""
     planted = sorted(p.name for p in home.glob(".ipython/profile_*/startup/*")
-                     if p.is_file() and p.name != "README")  # IPython writes the README itself
+                     if p.is_file() and p.name not in ("README", PRISTINE_STARTUP))
     if not planted:
         return []
     return [f"the notebook wrote IPython startup file(s) {', '.join(planted[:3])} (harmless "
             "here: every submission has its own HOME)"]
+
+
+def run_findings(executed: NotebookNode) -> list[str]:
+    """After a run: did a grade cell refuse to run because the environment was changed?"""
+    for cell in executed.cells:
+        for output in cell.get("outputs", []):
+            if output.get("ename") == "GradingEnvironmentChanged":
+                what = output.get("evalue", "").split(", which")[0].removeprefix("the notebook ")
+                return [f"the notebook {what} (the tests after it could not pass)"]
+    return []
 
 
 def _normal(source: str) -> str:

@@ -176,6 +176,11 @@ def tampered(toy_root, tmp_path_factory):
               "def add(a, b):\n" + RIGHT
     write_submission(subs, "plants-and-loops", NB, solved(toy_root, LAB, NB, {
         "ex01-answer": planter, "ex03-answer": "while True:\n    pass"}))
+    # a wrong mean, made to look right by replacing what the tests compare with
+    for student, patch in {"patches-isclose": "import math\nmath.isclose = lambda *a, **k: True",
+                           "patches-abs": "import builtins\nbuiltins.abs = lambda x: 0"}.items():
+        write_submission(subs, student, NB, solved(toy_root, LAB, NB, {
+            "ex02-answer": patch + "\ndef mean(xs):\n    return 0.0"}))
     results = grade_cohort(lab=LAB, submissions=subs, out=tmp / "out", workers=2, timeout=5,
                            settings=Settings(root=toy_root), progress=False, sandbox="bwrap")
     return {r.student_id: r for r in results}
@@ -186,6 +191,9 @@ def tampered(toy_root, tmp_path_factory):
     ("edits-tests", 4, "'ex01-tests'"),
     # flagged wins over timeout (a person must look); the message still says it timed out
     ("plants-and-loops", 5, "startup file"),
+    # every test after the patch refuses to run: only ex01 (before it) counts
+    ("patches-isclose", 2, "math.isclose"),
+    ("patches-abs", 2, "builtins.abs"),
 ])
 def test_tampering_is_flagged_and_scored_fairly(tampered, student, score, finding):
     result = tampered[student]
