@@ -45,6 +45,13 @@ class JobCgroup:
                 continue
         return found
 
+    def settle(self, seconds: float = 3.0) -> None:
+        """Give processes that are already dying (a kernel with gigabytes of memory to free
+        takes a moment) the time to leave the group on their own."""
+        deadline = time.monotonic() + seconds
+        while self.pids() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
     def kill_all(self) -> int:
         """SIGKILL every process in the group until it is empty; return how many there were."""
         seen: set[int] = set()

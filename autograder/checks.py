@@ -193,10 +193,85 @@ def verify_environment() -> None:
 
         changed += [f"builtins.{name}" for name in WATCHED_BUILTINS
                     if vars(builtins).get(name) is not pristine.get(name)]
+    changed += _restore_ipython()
     if changed:
         raise GradingEnvironmentChanged(
             f"the notebook replaced {', '.join(changed[:4])}, which the tests rely on; tests "
             "do not run in a changed environment: remove that code and run the notebook again")
+
+
+# IPython methods a notebook could replace on the shell to hide a failing test.
+SHELL_METHODS = ("showtraceback", "_showtraceback", "showsyntaxerror", "run_cell",
+                 "run_cell_async", "_run_cell", "run_ast_nodes", "run_code", "transform_cell",
+                 "transform_ast", "should_run_async")
+KERNEL_PACKAGES = ("IPython", "ipykernel", "matplotlib", "matplotlib_inline", "traitlets",
+                   "comm", "ipywidgets")
+
+
+def _restore_ipython() -> list[str]:
+    """Undo what a notebook may have done to the IPython shell; say what there was to undo.
+
+    Hooks on IPython's events (``post_run_cell`` can rewrite a cell's result as a success),
+    AST and input transformers (which can rewrite a test before it runs), a custom exception
+    handler, and replaced shell methods are removed before the test runs.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return []
+    shell = get_ipython()
+    if shell is None:
+        return []
+    found = []
+    if shell.custom_exceptions:
+        shell.custom_exceptions = ()
+        found.append("get_ipython().set_custom_exc")
+    for name in SHELL_METHODS:
+        value = vars(shell).get(name)
+        own = getattr(type(shell), name, None)
+        if value is not None and not (getattr(value, "__func__", None) is own and
+                                      getattr(value, "__self__", None) is shell):
+            delattr(shell, name)  # (ipykernel itself sets some to the class's own method)
+            found.append(f"get_ipython().{name}")
+        elif not _original(getattr(type(shell), name, None), name):
+            found.append(f"the shell's {name} method")
+    for event, callbacks in shell.events.callbacks.items():
+        foreign = [f for f in callbacks if not _from_kernel(f)]
+        for callback in foreign:
+            callbacks.remove(callback)
+        found += [f"an IPython {event} hook"] * bool(foreign)
+    for name in ("ast_transformers", "input_transformers_post", "input_transformers_cleanup"):
+        steps = getattr(shell, name, None)
+        if isinstance(steps, list):
+            foreign = [s for s in steps if not _from_kernel(s)]
+            for step in foreign:
+                steps.remove(step)
+            found += [f"IPython {name}"] * bool(foreign)
+    return found
+
+
+def _from_kernel(thing: Any) -> bool:
+    """Whether a hook or transformer belongs to IPython/ipykernel (or the course), not the
+    notebook: judged by the module its function or class was defined in."""
+    target = getattr(thing, "__func__", thing)
+    module = getattr(target, "__module__", None) or type(target).__module__ or ""
+    if module in ("__main__", "builtins") or module.startswith("<"):
+        return False
+    return module.split(".")[0] in KERNEL_PACKAGES and _original_source(target)
+
+
+def _original_source(target: Any) -> bool:
+    import os
+    import sys
+
+    method = next((vars(k)["__call__"] for k in type(target).__mro__ if "__call__" in vars(k)),
+                  None)
+    code = getattr(target, "__code__", None) or getattr(method, "__code__", None)
+    if code is None:
+        return True
+    where = os.path.realpath(code.co_filename)
+    roots = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
+    return any(where.startswith(root + os.sep) for root in roots)
 
 
 def _original(function: Any, name: str) -> bool:

@@ -102,6 +102,7 @@ def run_job(job: Job) -> JobResult:
                 _stop_run(notebook, type(error).__name__, "grading failed in this cell")
             finally:
                 if group is not None:  # the kernel is gone: whatever is left was left behind
+                    group.settle()
                     stray = group.kill_all()
                     leftovers.extend([0] * stray)
                     if status == "error" and group.out_of_memory():

@@ -63,6 +63,9 @@ def kill_new_descendants(before: set[int]) -> list[int]:
     per process would slow every job that leaves one.
     """
     stopped: list[int] = []
+    # a kernel that was just stopped may still be exiting (freeing gigabytes takes a moment)
+    psutil.wait_procs(_living([p for p in psutil.Process().children(recursive=True)
+                               if p.pid not in before]), timeout=3)
     for _ in range(5):  # a dying process may still spawn: look again until none are left
         victims = _living([p for p in psutil.Process().children(recursive=True)
                            if p.pid not in before])
