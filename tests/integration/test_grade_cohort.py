@@ -99,7 +99,7 @@ def test_every_student_gets_exactly_one_result(graded):
     ("crash", "error"), ("spam", "graded"), ("truncated", "invalid"), ("latin1", "invalid"),
     ("nbformat3", "invalid"), ("not-a-notebook", "invalid"), ("nobody", "missing"),
     ("misnamed", "missing"), ("always-equal", "graded"), ("custom-exc", "graded"),
-    ("showtraceback", "graded"), ("edited-test", "flagged"), ("deleted-test", "graded"),
+    ("showtraceback", "flagged"), ("edited-test", "flagged"), ("deleted-test", "graded"),
     ("faked-metadata", "timeout"), ("rebinds-checks", "graded"), ("patches-checks", "graded"),
 ])
 def test_status(graded, student, status):
