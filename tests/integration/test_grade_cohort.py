@@ -98,7 +98,7 @@ def test_every_student_gets_exactly_one_result(graded):
     ("good", "graded"), ("blank", "graded"), ("wrong-mean", "graded"), ("loop", "timeout"),
     ("crash", "error"), ("spam", "graded"), ("truncated", "invalid"), ("latin1", "invalid"),
     ("nbformat3", "invalid"), ("not-a-notebook", "invalid"), ("nobody", "missing"),
-    ("misnamed", "missing"), ("always-equal", "graded"), ("custom-exc", "graded"),
+    ("misnamed", "missing"), ("always-equal", "graded"), ("custom-exc", "flagged"),
     ("showtraceback", "flagged"), ("edited-test", "flagged"), ("deleted-test", "graded"),
     ("faked-metadata", "timeout"), ("rebinds-checks", "graded"), ("patches-checks", "graded"),
 ])
