@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import ast
 import json
+import pickle
 from html import unescape
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
+from filelock import FileLock
 
 from autograder.course import Course
 from autograder.grade import grade_cohort
@@ -66,25 +68,44 @@ _graded: dict[str, tuple] = {}
 
 
 def graded(lab, tmp_root: Path):
-    """Grade the lab's test cohort once per process; later calls reuse the results."""
+    """Grade the lab's test cohort once per test run; later calls reuse the results.
+
+    pytest-xdist's loadgroup does not keep a lab's parametrised tests on one worker here, so
+    the workers share the graded cohort through a file lock in the run's common temp folder:
+    the first to ask grades it, the others wait and read its results.
+    """
     if lab.id not in _graded:
-        folder, out = tmp_root / lab.id / "submissions", tmp_root / lab.id / "out"
-        for name in lab.notebooks:
-            write_submission(folder, "solution", name, solved(REPO, lab.id, name))
-            write_submission(folder, "release", name,
-                             nbformat.read(REPO / "labs" / lab.id / name, as_version=4))
-            for case in _wrong_answers(lab.id) + _right_answers(lab.id):
-                write_submission(folder, case["name"], name,
-                                 solved(REPO, lab.id, name, case["answers"]))
-        results = grade_cohort(lab=lab.id, submissions=folder, out=out,
-                               settings=Settings(root=REPO), progress=False)
-        _graded[lab.id] = ({r.student_id: r for r in results}, out)
+        with FileLock(tmp_root / f"{lab.id}.lock"):
+            saved = tmp_root / lab.id / "results.pickle"
+            if not saved.exists():
+                results = _grade_cohort(lab, tmp_root)
+                saved.write_bytes(pickle.dumps(results))
+            _graded[lab.id] = (pickle.loads(saved.read_bytes()), tmp_root / lab.id / "out")
     return _graded[lab.id]
 
 
+def _grade_cohort(lab, tmp_root: Path) -> dict:
+    folder, out = tmp_root / lab.id / "submissions", tmp_root / lab.id / "out"
+    for name in lab.notebooks:
+        write_submission(folder, "solution", name, solved(REPO, lab.id, name))
+        write_submission(folder, "release", name,
+                         nbformat.read(REPO / "labs" / lab.id / name, as_version=4))
+        for case in _wrong_answers(lab.id) + _right_answers(lab.id):
+            write_submission(folder, case["name"], name,
+                             solved(REPO, lab.id, name, case["answers"]))
+    results = grade_cohort(lab=lab.id, submissions=folder, out=out,
+                           settings=Settings(root=REPO), progress=False)
+    return {r.student_id: r for r in results}
+
+
 @pytest.fixture(scope="session")
-def tmp_root(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("labs")
+def tmp_root(tmp_path_factory, worker_id) -> Path:
+    """A folder every test worker of this run shares (the run's own temp root)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if worker_id != "master" else base
+    folder = shared / "labs-shared"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 def _describe(result) -> str:
