@@ -199,12 +199,14 @@ def bwrap_command(argv: list[str], job: JobFolder, env: dict[str, str], limits: 
             command += ["--symlink", os.readlink(path), str(path)]
         elif path.exists():
             command += ["--ro-bind", str(path), str(path)]
-    for path in _python_paths():
-        command += ["--ro-bind", str(path), str(path)]
+    # /tmp first: a checkout (and its .venv) or the job folder may live under /tmp, and a
+    # later mount must not hide them
     command += ["--proc", "/proc", "--dev", "/dev",
                 "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp",
-                "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/dev/shm",
-                "--ro-bind", str(job.runtime), RUNTIME_MOUNT]
+                "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/dev/shm"]
+    for path in _python_paths():
+        command += ["--ro-bind", str(path), str(path)]
+    command += ["--ro-bind", str(job.runtime), RUNTIME_MOUNT]
     for part in (job.work, job.home, job.run):
         command += ["--bind", str(part), str(part)]
     for name, value in sorted(env.items()):

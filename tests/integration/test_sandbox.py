@@ -203,3 +203,16 @@ def test_tampering_is_flagged_and_scored_fairly(tampered, student, score, findin
 
 def test_flagged_and_timed_out_says_both(tampered):
     assert "longer than 5 s" in tampered["plants-and-loops"].message
+
+
+def test_a_checkout_under_tmp_stays_visible_in_the_sandbox(tmp_path):
+    """The tmpfs on /tmp is mounted before the Python environment and the job folder, so a
+    checkout (and its .venv) under /tmp, as in a fresh clone there, is not hidden by it."""
+    import sys
+
+    from autograder.sandbox import JobFolder, Limits, bwrap_command
+
+    command = bwrap_command(["python"], JobFolder(tmp_path), {}, Limits(), "bwrap")
+    tmpfs = command.index("--tmpfs")
+    python = command.index(str(Path(sys.prefix).resolve()))
+    assert tmpfs < python and tmpfs < command.index(str(tmp_path / "work"))
