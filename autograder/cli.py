@@ -19,7 +19,7 @@ app = typer.Typer(help="ML Engineer Labs: take, check and grade the labs; build 
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 LabArg = Annotated[str, typer.Argument(help="lab id or number, e.g. 1 or lab01-python-sql")]
-ICONS = {"passed": "✔", "partial": "◐", "failed": "✘", "error": "!", "not run": "·"}
+ICONS = {"passed": "✔", "partial": "◐", "failed": "✘", "error": "!", "not run": "·", "manual": "✎"}
 
 
 def _shown(path: Path) -> str:
@@ -79,8 +79,8 @@ def check(lab: LabArg,
           notebook: Annotated[Path | None, typer.Option(
               help="the notebook to check (default: your copy in work/<lab>/)")] = None) -> None:
     """Grade your notebook the way the instructor will, and record the attempt."""
-    from .check import check_dir, check_lab
     from .course import Course
+    from .self_check import check_dir, check_lab
 
     the_lab = Course().lab(lab)
     typer.echo(f"Checking {the_lab.id}: running your whole notebook in a fresh kernel...")
@@ -141,10 +141,16 @@ def progress() -> None:
 @app.command()
 @friendly
 def grade(
-    lab: LabArg,
-    submissions: Annotated[Path, typer.Argument(help="a folder with one sub-folder per student")],
-    out: Annotated[Path, typer.Option("--out", help="where grades.csv, feedback/ and the "
-                                                    "gradebook go")],
+    lab: Annotated[str | None, typer.Argument(
+        help="lab id or number, e.g. 1 (leave it out with --source)", show_default=False)] = None,
+    submissions: Annotated[Path | None, typer.Argument(
+        help="a folder with one sub-folder per student (or nbgrader's submitted/ folder)",
+        show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="where grades.csv, feedback/ and the "
+                                                           "nbgrader course go")] = None,
+    source: Annotated[Path | None, typer.Option(
+        help="grade your own nbgrader assignment: its source folder, e.g. "
+             "course/source/ps1", show_default=False)] = None,
     workers: Annotated[int | None, typer.Option(help="parallel workers (default: one per "
                                                      "core)", min=1)] = None,
     timeout: Annotated[float | None, typer.Option(help="seconds one cell may run (default "
@@ -155,24 +161,39 @@ def grade(
 ) -> None:
     """Grade a cohort: grades.csv, feedback per student, and an nbgrader gradebook.
 
-    Example: mle grade 1 submissions/ --out grading/
+    Examples: mle grade 1 submissions/ --out grading/
+              mle grade --source course/source/ps1 course/submitted/ --out grading/
     """
+    from .errors import UsageError
     from .grade import COHORT_CHART, GRADEBOOK, GRADES_CSV, grade_cohort
     from .report import format_table
     from .sandbox import protections, resolve_mode
     from .settings import Settings
 
+    if source is not None and submissions is None and lab is not None:
+        lab, submissions = None, Path(lab)  # `mle grade --source SRC SUBMISSIONS`
+    if submissions is None or out is None or (lab is None) == (source is None):
+        raise UsageError("usage: mle grade LAB SUBMISSIONS --out OUT, or "
+                         "mle grade --source ASSIGNMENT_FOLDER SUBMISSIONS --out OUT")
     mode = resolve_mode(sandbox or Settings().sandbox)
-    typer.echo("Protections on this machine:")
-    for line in protections(mode):
-        typer.echo(f"  - {line}")
-    results = grade_cohort(lab=lab, submissions=submissions, out=out, workers=workers,
-                           timeout=timeout, sandbox=mode)
+    results = grade_cohort(lab=lab, source=source, submissions=submissions, out=out,
+                           workers=workers, timeout=timeout, sandbox=mode,
+                           on_start=lambda: _print_protections(protections(mode)))
     if not results:
         typer.echo(f"no student folders in {submissions}: nothing graded")
     typer.echo(format_table(sorted((r.row() for r in results), key=lambda r: r["student_id"])))
+    waiting = sum(1 for r in results if "await manual grading" in r.message)
     typer.echo(f"\ngrades:    {_shown(out / GRADES_CSV)}\nfeedback:  {_shown(out / 'feedback')}"
                f"\ngradebook: {_shown(out / GRADEBOOK)}\nchart:     {_shown(out / COHORT_CHART)}")
+    if waiting:
+        typer.echo(f"\n{waiting} submission(s) have answers to grade by hand: run "
+                   f"`nbgrader formgrader` in {_shown(out)} (an nbgrader course folder).")
+
+
+def _print_protections(lines: list[str]) -> None:
+    typer.echo("Protections on this machine:")
+    for line in lines:
+        typer.echo(f"  - {line}")
 
 
 @app.command()

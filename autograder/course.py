@@ -25,6 +25,8 @@ class LabLimits(BaseModel):
     memory_mb: int = Field(3072, ge=256)
     max_pids: int = Field(512, ge=16)
     tmp_mb: int = Field(512, ge=16)
+    wall_s: int = Field(900, ge=10, description="seconds one notebook may run in all, kernel "
+                                                "start-up included")
 
 
 class Lab(BaseModel):

@@ -13,7 +13,7 @@ import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
-from .execute import Job, JobResult, run_job
+from .jobs import Job, JobResult, run_job
 
 
 class Executor(Protocol):

@@ -17,7 +17,7 @@ body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0
 h1{font-size:1.5rem}.score{font-size:1.2rem}
 .badge{display:inline-block;padding:.1rem .5rem;border-radius:.6rem;font-size:.85rem;color:#fff}
 .passed{background:#2e7d32}.partial{background:#ef6c00}.failed,.error,.timeout,.invalid,
-.missing,.not-run{background:#c62828}.graded{background:#1565c0}
+.missing,.not-run{background:#c62828}.graded{background:#1565c0}.manual{background:#6a1b9a}
 section{border:1px solid #ddd;border-radius:.5rem;padding:.5rem 1rem;margin:1rem 0}
 pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;font-size:.85rem}
 td{padding:.2rem .6rem;vertical-align:top}
@@ -28,7 +28,7 @@ def _badge(status: str) -> str:
     return f'<span class="badge {escape(status.replace(" ", "-"))}">{escape(status)}</span>'
 
 
-def render(result: GradeResult, *, lab_title: str, hint_command: str) -> str:
+def render(result: GradeResult, *, lab_title: str, hint_command: str | None) -> str:
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
         f"<title>{escape(result.student_id)} — {escape(lab_title)}</title>",
@@ -47,7 +47,7 @@ def render(result: GradeResult, *, lab_title: str, hint_command: str) -> str:
                          f"<td>{cell.points:g} / {cell.max_points:g}</td>"
                          f"<td>{escape(cell.message)}</td></tr>")
         parts.append("</table>")
-        if exercise.status != "passed":
+        if exercise.status not in ("passed", "manual") and hint_command:
             parts.append(f"<p>Stuck? <code>{escape(hint_command)} {escape(exercise.id)}</code> "
                          "shows the hints one level at a time.</p>")
         if exercise.answer_code.strip():

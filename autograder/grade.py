@@ -1,8 +1,23 @@
 """Grading a cohort: ``grade_cohort`` is the Python API behind ``mle grade``.
 
-The order is nbgrader's, and it is the security: every submission is read and sanitised
-(grade cells restored from the gradebook) here, in the parent, *before* any of its code runs;
-workers only execute; the parent alone writes the gradebook, ``grades.csv`` and feedback.
+The pipeline, in the order that is the security. Each step is a small function below:
+
+1. **find**      the submissions, in either layout (``SUBMISSIONS/<student>/*.ipynb`` or
+                 nbgrader's ``submitted/<student>/<assignment>/``); symbolic links refused;
+2. **read**      each notebook, in the parent, with clear errors; nothing of it has run yet;
+3. **sanitise**  nbgrader restores every locked and test cell from the gradebook (edits and
+                 duplicate grade ids are noted as tampering);
+4. **guard**     the check helpers are reloaded in front of every test cell;
+5. **plan**      one ``Job`` per notebook: only the sanitised notebook and the *source's* own
+                 files travel, as bytes, never anything else from the submission's folder;
+6. **execute**   the executor runs each job in a fresh, sandboxed kernel (``jobs.run_job``);
+7. **collect**   a test whose error was hidden fails; signs of tampering become flags;
+8. **record**    the parent alone writes the gradebook, ``autograded/``, feedback and
+                 ``grades.csv``: however many workers run, there is a single writer.
+
+``OUT`` is an nbgrader course folder (``nbgrader_config.py``, ``gradebook.db``, ``source/``,
+``release/``, ``submitted/``, ``autograded/``), so ``nbgrader formgrader`` run there grades the
+manually graded answers.
 """
 
 from __future__ import annotations
@@ -13,6 +28,7 @@ import shutil
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,32 +37,35 @@ from nbformat import NotebookNode
 from tqdm import tqdm
 
 from . import feedback, gradebook, labdata, report, tamper
-from .course import Course, Lab
+from .assignment import Assignment
+from .course import Course
 from .errors import NotebookError, UsageError
-from .execute import REPLY_KEY, Job, JobResult
 from .executors import Executor, ProcessPoolExecutor
+from .jobs import REPLY_KEY, Job, JobResult
 from .notebooks import Exercise, exercises, nbgrader_meta, read_notebook
 from .results import ExerciseResult, GradeResult, exercise_results, summary_message
 from .sandbox import Limits, resolve_mode
 from .settings import Settings
 
 GRADES_CSV = "grades.csv"
-# Put in front of every grade cell after sanitising: the check helpers come back fresh from
+GRADEBOOK = "gradebook.db"
+COHORT_CHART = "cohort.png"
+TIMESTAMP = "timestamp.txt"  # nbgrader's record of when a submission was collected
+# Put in front of every test cell after sanitising: the check helpers come back fresh from
 # their source file, so an answer that rebinds or monkeypatches them gains nothing.
 CHECKS_GUARD = ("import importlib as _mle_importlib, autograder.checks as _mle_checks  "
                 "# added by the grader\n_mle_checks = _mle_importlib.reload(_mle_checks)\n"
                 "from autograder.checks import assert_close, assert_raises, assert_same, "
                 "check_type\n_mle_checks.verify_environment()\n")
-GRADEBOOK = "gradebook.db"
-COHORT_CHART = "cohort.png"
 
 
 @dataclass
-class _Student:
+class Submission:
     """One student's submission while it is being graded."""
 
     id: str
-    directory: Path
+    folder: Path  # where its notebooks are
+    timestamp: str | None = None
     status: str = "graded"
     messages: list[str] = field(default_factory=list)
     exercises: list[ExerciseResult] = field(default_factory=list)
@@ -55,203 +74,164 @@ class _Student:
     started: float = field(default_factory=time.monotonic)
 
 
-def grade_cohort(*, lab: str, submissions: Path, out: Path, workers: int | None = None,
-                 timeout: float | None = None, settings: Settings | None = None,
-                 executor: Executor | None = None, progress: bool = True,
-                 sandbox: str | None = None) -> list[GradeResult]:
-    """Grade every ``submissions/<student_id>/`` of ``lab``; write results under ``out``.
+def grade_cohort(*, lab: str | None = None, source: Path | None = None, submissions: Path,
+                 out: Path, workers: int | None = None, timeout: float | None = None,
+                 settings: Settings | None = None, executor: Executor | None = None,
+                 progress: bool = True, sandbox: str | None = None,
+                 on_start: Callable[[], None] | None = None) -> list[GradeResult]:
+    """Grade every student folder in ``submissions`` for ``lab`` (a lab of this course) or
+    ``source`` (any nbgrader source assignment folder); write results under ``out``.
 
     Writes ``out/grades.csv`` (merged with earlier runs), ``out/feedback/<student>/<nb>.html``
-    and the nbgrader gradebook ``out/gradebook.db``. Every student directory gets exactly one
-    result, whatever is wrong with it. Returns the results of this run. ``sandbox`` (default:
-    the setting, ``auto``) says what runs around each kernel; see :mod:`autograder.sandbox`.
+    and an nbgrader course (gradebook, autograded notebooks). Every student folder gets exactly
+    one result, whatever is wrong with it. Returns the results of this run. ``sandbox``
+    (default: the setting, ``auto``) says what runs around each kernel (see ``sandbox.py``);
+    ``on_start`` is called once the inputs are known to be usable, before anything runs.
     """
     settings = settings or Settings()
+    if (lab is None) == (source is None):
+        raise UsageError("grade either a lab of this course or an assignment (--source), "
+                         "not both")
+    assignment = Assignment.from_lab(Course(settings).lab(lab), Course(settings)) \
+        if lab is not None else Assignment.from_source(Path(source))
+    return grade_assignment(assignment, submissions=submissions, out=out, workers=workers,
+                            timeout=timeout, settings=settings, executor=executor,
+                            progress=progress, sandbox=sandbox, on_start=on_start)
+
+
+def grade_assignment(assignment: Assignment, *, submissions: Path, out: Path,
+                     workers: int | None = None, timeout: float | None = None,
+                     settings: Settings | None = None, executor: Executor | None = None,
+                     progress: bool = True, sandbox: str | None = None,
+                     on_start: Callable[[], None] | None = None) -> list[GradeResult]:
+    settings = settings or Settings()
     mode = resolve_mode(sandbox or settings.sandbox)
-    course = Course(settings)
-    the_lab = course.lab(lab)
-    course.require_available(the_lab)
-    submissions, out = Path(submissions), Path(out)
-    if not submissions.is_dir():
-        raise UsageError(f"{submissions} is not a folder; it should hold one folder per student "
-                         f"with {', '.join(the_lab.notebooks)} inside")
+    cohort = find_submissions(Path(submissions), assignment)
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    book = out / GRADEBOOK
-    _prepare_gradebook(the_lab, course, book)
-    structure = {name: exercises(read_notebook(course.solution_dir(the_lab) / name))
-                 for name in the_lab.notebooks}
-    max_score = sum(e.points for nb in structure.values() for e in nb)
-    students = [_Student(d.name, d) for d in sorted(submissions.iterdir())
-                if d.is_dir() and not d.name.startswith(".")]
-    grader = _Grader(the_lab, course, settings, out, book, structure, max_score)
-    grader.sandbox = mode
+    grader = _Grader(assignment, settings, out, sandbox=mode)
+    if on_start is not None:
+        on_start()
+    parallel = 1 if executor is not None else (workers or settings.workers)
+    grader.kernel_threads = max(1, (os.cpu_count() or 1) // parallel)
     data_dir = Path(tempfile.mkdtemp(prefix="mle-data-"))
     try:
-        if the_lab.data:
-            labdata.prepare(the_lab.data, data_dir,
-                            smoke=bool(the_lab.grade_parameters.get("smoke", False)))
-        parallel = 1 if executor is not None else (workers or settings.workers)
-        grader.kernel_threads = max(1, (os.cpu_count() or 1) // parallel)
-        jobs = [job for s in students
-                for job in grader.plan(s, data_dir if the_lab.data else None,
-                                       timeout or settings.timeout)]
-        running = executor or ProcessPoolExecutor(workers or settings.workers)
-        by_id = {s.id: s for s in students}
-        for s in students:
+        if assignment.data:
+            labdata.prepare(assignment.data, data_dir,
+                            smoke=bool(assignment.grade_parameters.get("smoke", False)))
+        jobs = [job for s in cohort for job in grader.plan(
+            s, data_dir if assignment.data else None, timeout or settings.timeout)]
+        for s in cohort:
             if not s.waiting:
                 grader.finish(s)
-        bar = tqdm(total=len(jobs), desc=f"grading {the_lab.id}", unit="notebook",
+        by_id = {s.id: s for s in cohort}
+        bar = tqdm(total=len(jobs), desc=f"grading {assignment.id}", unit="notebook",
                    disable=not progress or not jobs)
-        for outcome in running.run(jobs):
+        for outcome in (executor or ProcessPoolExecutor(workers or settings.workers)).run(jobs):
             grader.record(by_id[outcome.student], outcome)
             bar.update(1)
         bar.close()
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     if grader.results:
-        draw_cohort_chart(the_lab, out, [e for nb in structure.values() for e in nb])
+        draw_cohort_chart(assignment, out, grader.exercise_list())
     return grader.results
 
 
-def draw_cohort_chart(lab: Lab, out: Path, structure: list[Exercise]) -> Path:
-    """``out/cohort.png``: the score distribution and the mean score per exercise."""
-    from .charts import cohort_chart
+# 1. find ------------------------------------------------------------------------------------
 
-    rows = [r for r in report.read_rows(out / GRADES_CSV) if r["lab"] == lab.id]
-    return cohort_chart(rows=rows, cell_scores=gradebook.cell_scores(lab_id=lab.id,
-                                                                    gradebook=out / GRADEBOOK),
-                        exercises=structure, title=f"Lab {lab.number}: {lab.title}",
-                        path=out / COHORT_CHART)
-
-
-def _prepare_gradebook(lab: Lab, course: Course, book: Path) -> None:
-    """Record the lab's cells in the gradebook, unless it already holds this very source."""
-    digest = hashlib.sha256()
-    for name in lab.notebooks:
-        digest.update((course.solution_dir(lab) / name).read_bytes())
-    stamp = book.with_name(f".{book.name}.{lab.id}.sha256")
-    if book.exists() and stamp.is_file() and stamp.read_text() == digest.hexdigest():
-        return
-    gradebook.generate(lab_id=lab.id, source_dir=course.solution_dir(lab), release_dir=None,
-                       gradebook=book)
-    stamp.write_text(digest.hexdigest())
-
-
-class _Grader:
-    """The parent's side of grading: plans jobs, records results; the only writer."""
-
-    def __init__(self, lab: Lab, course: Course, settings: Settings, out: Path, book: Path,
-                 structure: dict[str, list[Exercise]], max_score: float) -> None:
-        self.lab, self.course, self.settings = lab, course, settings
-        self.out, self.book, self.structure, self.max_score = out, book, structure, max_score
-        self.results: list[GradeResult] = []
-        self.kernel_threads = 1
-        self.sandbox = "none"
-
-    def plan(self, student: _Student, data_dir: Path | None, timeout: float) -> list[Job]:
-        """Read and sanitise a student's notebooks; return the jobs to run."""
-        jobs, present = [], []
-        for name in self.lab.notebooks:
-            path = student.directory / name
-            if not path.exists():
-                continue
-            present.append(name)
-            try:
-                submitted = read_notebook(path)
-                student.flags += tamper.notebook_findings(submitted, self._release(name))
-                notebook = gradebook.sanitize(tamper.drop_duplicate_ids(submitted),
-                                              lab_id=self.lab.id,
-                                              notebook_name=name, student=student.id,
-                                              gradebook=self.book)
-            except NotebookError as error:
-                student.status = "invalid"
-                student.messages.append(str(error).replace(str(student.directory) + "/", ""))
-                continue
-            _guard_checks(notebook)
-            limits = Limits(tmp_mb=self.lab.limits.tmp_mb, threads=self.kernel_threads,
-                            memory_mb=self.lab.limits.memory_mb,
-                            max_pids=self.lab.limits.max_pids)
-            # only the sanitised notebook travels: nothing else in the folder reaches the kernel
-            jobs.append(Job(student.id, name, nbformat.writes(notebook), None, data_dir,
-                            dict(self.lab.grade_parameters), timeout,
-                            startup_timeout=self.settings.startup_timeout,
-                            kernel_name=self.settings.kernel_name,
-                            max_output_chars=self.settings.max_output_chars,
-                            sandbox=self.sandbox, limits=limits))
-        if not present:
-            student.status = "missing"
-            others = sorted(p.name for p in student.directory.glob("*.ipynb"))
-            found = f" (found {', '.join(others)}: rename it?)" if others else ""
-            student.messages.append(f"no {', '.join(self.lab.notebooks)} in the submission{found}")
-            return []
-        if student.status == "invalid":
-            return []  # never run part of a submission whose other notebook is broken
-        student.flags += tamper.folder_findings(student.directory, self.lab.notebooks)
-        gradebook.register_submission(lab_id=self.lab.id, student=student.id, gradebook=self.book)
-        student.waiting = len(jobs)
-        return jobs
-
-    def _release(self, name: str) -> NotebookNode | None:
-        """The learner's copy of notebook ``name`` (to tell edited locked cells), if any."""
-        path = self.course.release_dir(self.lab) / name
-        return read_notebook(path) if path.is_file() else None
-
-    def record(self, student: _Student, outcome: JobResult) -> None:
-        """Save one executed notebook's grades; finish the student when all are in."""
-        student.flags += outcome.flags
-        if outcome.notebook_json is None:
-            student.status = "error"
-            student.messages.append(outcome.message)
-        else:
-            notebook = nbformat.reads(outcome.notebook_json, as_version=4)
-            _fail_silenced_errors(notebook)
-            student.flags += tamper.run_findings(notebook)
-            grades = gradebook.save_grades(notebook, lab_id=self.lab.id,
-                                           notebook_name=outcome.notebook_name,
-                                           student=student.id, gradebook=self.book)
-            student.exercises += exercise_results(notebook, self.structure[outcome.notebook_name],
-                                                  grades)
-            if outcome.status != "ok":
-                student.status = outcome.status
-                student.messages.append(outcome.message)
-            if outcome.leftovers:
-                student.messages.append(f"the grader stopped {outcome.leftovers} process(es) "
-                                        "the notebook left running (stop your servers and "
-                                        "subprocesses in the notebook)")
-            if outcome.truncated_cells:
-                student.messages.append(f"the output of {len(outcome.truncated_cells)} cell(s) "
-                                        "was cut because it was too long")
-        student.waiting -= 1
-        if student.waiting <= 0:
-            self.finish(student)
-
-    def finish(self, student: _Student) -> GradeResult:
-        score = sum(e.points for e in student.exercises)
-        if student.flags and student.status not in ("invalid", "missing"):
-            student.status = tamper.worst(student.status, "flagged")
-        if student.status in ("graded", "flagged"):
-            student.messages.insert(0, summary_message(student.exercises))
-        elif student.status in ("invalid", "missing"):
-            score = 0.0
-        if student.status == "flagged":
-            student.messages.insert(0, "flagged: " + "; ".join(dict.fromkeys(student.flags)))
-        result = GradeResult(student.id, self.lab.id, score, self.max_score, student.status,
-                             "; ".join(student.messages), student.exercises,
-                             seconds=time.monotonic() - student.started)
-        for name in self.lab.notebooks:
-            html = feedback.render(result, lab_title=f"Lab {self.lab.number}: {self.lab.title}",
-                                   hint_command=f"mle hint {self.lab.number}")
-            path = self.out / "feedback" / student.id / f"{Path(name).stem}.html"
-            result.feedback.append(str(feedback.write(path, html)))
-        report.merge_rows(self.out / GRADES_CSV, [result.row()])
-        self.results.append(result)
-        return result
+def find_submissions(folder: Path, assignment: Assignment) -> list[Submission]:
+    """One ``Submission`` per student folder, in either layout; an nbgrader course folder
+    (with ``submitted/`` in it) works too."""
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder; it should hold one folder per student "
+                         f"with {', '.join(assignment.notebooks)} inside (or nbgrader's "
+                         f"submitted/<student>/{assignment.id}/)")
+    if (folder / "submitted").is_dir() and ((folder / "nbgrader_config.py").is_file()
+                                            or (folder / "source").is_dir()):
+        folder = folder / "submitted"
+    found = []
+    for student in sorted(folder.iterdir()):
+        if not student.is_dir() or student.name.startswith("."):
+            continue
+        inner = student / assignment.id
+        where = inner if inner.is_dir() else student
+        submission = Submission(student.name, where)
+        if student.is_symlink() or inner.is_symlink():
+            # a link could point at any folder the grader can read, the source included
+            submission.status = "invalid"
+            submission.messages.append("the submission is a symbolic link, not a folder: "
+                                       "collect the files themselves")
+        elif (where / TIMESTAMP).is_file() and not (where / TIMESTAMP).is_symlink():
+            submission.timestamp = _timestamp((where / TIMESTAMP).read_text(errors="replace"))
+        found.append(submission)
+    return found
 
 
-def _guard_checks(notebook: NotebookNode) -> None:
+def _timestamp(text: str) -> str | None:
+    """nbgrader's ``timestamp.txt`` value, if it is one (it is compared as a date)."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        parse_utc(text.strip()[:64])
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return text.strip()[:64]
+
+
+# 2. read ------------------------------------------------------------------------------------
+
+def read_submitted(path: Path) -> NotebookNode:
+    """A submitted notebook, or ``NotebookError``; a link is refused (it could point at any
+    file the grader can read, such as the source notebooks)."""
+    if path.is_symlink():
+        raise NotebookError(f"{path.name} is a symbolic link, not a notebook: submit the "
+                            "notebook file itself")
+    return read_notebook(path)
+
+
+# 3. sanitise --------------------------------------------------------------------------------
+
+def sanitise(submitted: NotebookNode, *, release: NotebookNode | None, assignment_id: str,
+             name: str, student: str, book: Path) -> tuple[NotebookNode, list[str]]:
+    """nbgrader's autograde sanitising, and what it had to undo (as tampering findings)."""
+    findings = tamper.notebook_findings(submitted, release)
+    notebook = gradebook.sanitize(tamper.drop_duplicate_ids(submitted),
+                                  assignment_id=assignment_id, notebook_name=name,
+                                  student=student, gradebook=book)
+    return notebook, findings
+
+
+# 4. guard -----------------------------------------------------------------------------------
+
+def _is_test(cell: NotebookNode) -> bool:
+    """An auto-graded test cell (a manually graded answer is the learner's own code)."""
+    meta = nbgrader_meta(cell)
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def guard(notebook: NotebookNode) -> NotebookNode:
     for cell in notebook.cells:
-        if nbgrader_meta(cell).get("grade") and cell.cell_type == "code":
+        if _is_test(cell):
             cell.source = CHECKS_GUARD + cell.source
+    return notebook
+
+
+def unguard(notebook: NotebookNode) -> NotebookNode:
+    """The executed notebook as the instructor wrote it, for ``autograded/`` and formgrader."""
+    for cell in notebook.cells:
+        if _is_test(cell) and cell.source.startswith(CHECKS_GUARD):
+            cell.source = cell.source[len(CHECKS_GUARD):]
+    return notebook
+
+
+# 7. collect ---------------------------------------------------------------------------------
+
+def collect(outcome: JobResult) -> tuple[NotebookNode, list[str]]:
+    """The executed notebook, with hidden errors made visible, and run-time tampering."""
+    notebook = nbformat.reads(outcome.notebook_json, as_version=4)
+    _fail_silenced_errors(notebook)
+    return notebook, outcome.flags + tamper.run_findings(notebook)
 
 
 def _fail_silenced_errors(notebook: NotebookNode) -> None:
@@ -268,7 +248,177 @@ def _fail_silenced_errors(notebook: NotebookNode) -> None:
                 traceback=[]))
 
 
-def results_by_status(results: list[GradeResult]) -> dict[str, int]:
+class _Grader:
+    """The parent's side of grading: plans jobs, records results; the only writer."""
+
+    def __init__(self, assignment: Assignment, settings: Settings, out: Path, *,
+                 sandbox: str) -> None:
+        self.assignment, self.settings, self.out, self.sandbox = assignment, settings, out, sandbox
+        self.book = out / GRADEBOOK
+        self.release_dir = _prepare_course(assignment, out, self.book)
+        self.structure = {name: exercises(read_notebook(assignment.source_dir / name))
+                          for name in assignment.notebooks}
+        self.max_score = sum(e.points for e in self.exercise_list())
+        self.files = assignment.file_bytes()  # shared by every job, never re-read
+        self.results: list[GradeResult] = []
+        self.kernel_threads = 1
+
+    def exercise_list(self) -> list[Exercise]:
+        return [e for notebook in self.structure.values() for e in notebook]
+
+    # 2-5: read, sanitise, guard, plan
+    def plan(self, student: Submission, data_dir: Path | None, timeout: float) -> list[Job]:
+        """Read and sanitise a student's notebooks; return the jobs to run."""
+        if student.status == "invalid":
+            return []
+        jobs, present = [], []
+        for name in self.assignment.notebooks:
+            path = student.folder / name
+            if not path.exists() and not path.is_symlink():
+                continue
+            present.append(name)
+            try:
+                notebook, findings = sanitise(
+                    read_submitted(path), release=self._release(name),
+                    assignment_id=self.assignment.id, name=name, student=student.id,
+                    book=self.book)
+            except NotebookError as error:
+                student.status = "invalid"
+                student.messages.append(str(error).replace(str(student.folder) + "/", ""))
+                continue
+            student.flags += findings
+            jobs.append(self._job(student, name, guard(notebook), data_dir, timeout))
+        if not present:
+            student.status = "missing"
+            others = sorted(p.name for p in student.folder.glob("*.ipynb"))
+            found = f" (found {', '.join(others)}: rename it?)" if others else ""
+            student.messages.append(f"no {', '.join(self.assignment.notebooks)} in the "
+                                    f"submission{found}")
+            return []
+        if student.status == "invalid":
+            return []  # never run part of a submission whose other notebook is broken
+        student.flags += tamper.folder_findings(student.folder, list(self.assignment.notebooks))
+        gradebook.register_submission(assignment_id=self.assignment.id, student=student.id,
+                                      gradebook=self.book, timestamp=student.timestamp)
+        self._keep_submitted(student)
+        student.waiting = len(jobs)
+        return jobs
+
+    def _job(self, student: Submission, name: str, notebook: NotebookNode,
+             data_dir: Path | None, timeout: float) -> Job:
+        limits = self.assignment.limits
+        return Job(student.id, name, nbformat.writes(notebook), files=self.files,
+                   data_dir=data_dir, parameters=dict(self.assignment.grade_parameters),
+                   timeout=timeout, wall_timeout=float(limits.wall_s),
+                   startup_timeout=self.settings.startup_timeout,
+                   kernel_name=self.settings.kernel_name,
+                   max_output_chars=self.settings.max_output_chars, sandbox=self.sandbox,
+                   limits=Limits(tmp_mb=limits.tmp_mb, threads=self.kernel_threads,
+                                 memory_mb=limits.memory_mb, max_pids=limits.max_pids))
+
+    def _release(self, name: str) -> NotebookNode | None:
+        """The learner's copy of notebook ``name`` (to tell edited locked cells)."""
+        path = self.release_dir / name
+        return read_notebook(path) if path.is_file() else None
+
+    def _keep_submitted(self, student: Submission) -> None:
+        """``OUT/submitted/<student>/<assignment>/``: what was graded, as nbgrader keeps it."""
+        target = self.out / "submitted" / student.id / self.assignment.id
+        target.mkdir(parents=True, exist_ok=True)
+        for name in self.assignment.notebooks:
+            path = student.folder / name
+            if path.is_file() and not path.is_symlink():
+                shutil.copyfile(path, target / name)
+        if student.timestamp:
+            (target / TIMESTAMP).write_text(student.timestamp + "\n")
+
+    # 7-8: collect, record
+    def record(self, student: Submission, outcome: JobResult) -> None:
+        """Save one executed notebook's grades; finish the student when all are in."""
+        if outcome.notebook_json is None:
+            student.status = "error"
+            student.messages.append(outcome.message)
+        else:
+            notebook, flags = collect(outcome)
+            student.flags += flags
+            grades = gradebook.save_grades(notebook, assignment_id=self.assignment.id,
+                                           notebook_name=outcome.notebook_name,
+                                           student=student.id, gradebook=self.book)
+            student.exercises += exercise_results(notebook, self.structure[outcome.notebook_name],
+                                                  grades)
+            self._keep_autograded(student, outcome.notebook_name, notebook)
+            if outcome.status != "ok":
+                student.status = tamper.worst(student.status, outcome.status)
+                student.messages.append(outcome.message)
+            if outcome.leftovers:
+                student.messages.append(f"the grader stopped {outcome.leftovers} process(es) "
+                                        "the notebook left running (stop your servers and "
+                                        "subprocesses in the notebook)")
+            if outcome.truncated_cells:
+                student.messages.append(f"the output of {len(outcome.truncated_cells)} cell(s) "
+                                        "was cut because it was too long")
+        student.waiting -= 1
+        if student.waiting <= 0:
+            self.finish(student)
+
+    def _keep_autograded(self, student: Submission, name: str, notebook: NotebookNode) -> None:
+        path = self.out / "autograded" / student.id / self.assignment.id / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(unguard(notebook), path)
+
+    def finish(self, student: Submission) -> GradeResult:
+        score = sum(e.points for e in student.exercises)
+        if student.flags and student.status not in ("invalid", "missing"):
+            student.status = tamper.worst(student.status, "flagged")
+        if student.status in ("graded", "flagged"):
+            student.messages.insert(0, summary_message(student.exercises))
+        elif student.status in ("invalid", "missing"):
+            score = 0.0
+        if student.status == "flagged":
+            student.messages.insert(0, "flagged: " + "; ".join(dict.fromkeys(student.flags)))
+        result = GradeResult(student.id, self.assignment.id, score, self.max_score,
+                             student.status, "; ".join(student.messages), student.exercises,
+                             seconds=time.monotonic() - student.started)
+        html = feedback.render(result, lab_title=self.assignment.title,
+                               hint_command=self.assignment.hint_command)
+        for name in self.assignment.notebooks:
+            path = self.out / "feedback" / student.id / f"{Path(name).stem}.html"
+            result.feedback.append(str(feedback.write(path, html)))
+        report.merge_rows(self.out / GRADES_CSV, [result.row()])
+        self.results.append(result)
+        return result
+
+
+def _prepare_course(assignment: Assignment, out: Path, book: Path) -> Path:
+    """Make ``out`` an nbgrader course holding this assignment (source, release, gradebook),
+    unless it already holds this very source. Returns the release folder."""
+    release = out / "release" / assignment.id
+    digest = hashlib.sha256()
+    for path in sorted(assignment.source_dir.rglob("*")):
+        if path.is_file() and ".ipynb_checkpoints" not in path.parts:
+            digest.update(str(path.relative_to(assignment.source_dir)).encode())
+            digest.update(path.read_bytes())
+    stamp = out / f".{GRADEBOOK}.{assignment.id}.sha256"
+    if not (book.exists() and release.is_dir() and stamp.is_file()
+            and stamp.read_text() == digest.hexdigest()):
+        gradebook.generate(assignment_id=assignment.id, source_dir=assignment.source_dir,
+                           release_dir=None, gradebook=book, course_root=out)
+        stamp.write_text(digest.hexdigest())
+    gradebook.write_course_config(out, book)
+    return release
+
+
+def draw_cohort_chart(assignment: Assignment, out: Path, structure: list[Exercise]) -> Path:
+    """``out/cohort.png``: the score distribution and the mean score per exercise."""
+    from .charts import cohort_chart
+
+    rows = [r for r in report.read_rows(out / GRADES_CSV) if r["lab"] == assignment.id]
+    return cohort_chart(rows=rows, cell_scores=gradebook.cell_scores(
+        assignment_id=assignment.id, gradebook=out / GRADEBOOK), exercises=structure,
+        title=assignment.title, path=out / COHORT_CHART)
+
+
+def results_by_status(results: Iterable[GradeResult]) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
     for result in results:
         counts[result.status] += 1

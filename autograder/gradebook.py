@@ -44,49 +44,82 @@ def _ensure_alembic_on_path() -> None:
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
-def generate(*, lab_id: str, source_dir: Path, release_dir: Path | None, gradebook: Path) -> None:
-    """Run nbgrader's generate_assignment on ``source_dir`` in a throw-away course folder.
+def generate(*, assignment_id: str, source_dir: Path, release_dir: Path | None,
+             gradebook: Path, course_root: Path | None = None) -> None:
+    """Run nbgrader's generate_assignment on ``source_dir``.
 
-    The release goes to ``release_dir`` (replacing its notebooks) when given; the
-    assignment's cells are recorded in ``gradebook``.
+    The assignment's cells (hidden tests included) are recorded in ``gradebook``. With
+    ``course_root`` the run happens in that nbgrader course folder (its ``source/`` and
+    ``release/`` are updated, as an instructor's own nbgrader would); otherwise in a throw-away
+    one. The release is also copied to ``release_dir`` (replacing its notebooks) when given.
     """
+    _ensure_alembic_on_path()
+    Path(gradebook).parent.mkdir(parents=True, exist_ok=True)
+    if course_root is not None:
+        _generate_in(Path(course_root), assignment_id, source_dir, release_dir, gradebook)
+        return
+    with tempfile.TemporaryDirectory(prefix="mle-release-") as scratch:
+        _generate_in(Path(scratch), assignment_id, source_dir, release_dir, gradebook)
+
+
+def _generate_in(root: Path, assignment_id: str, source_dir: Path, release_dir: Path | None,
+                 gradebook: Path) -> None:
     from nbgrader.apps import NbGraderAPI
+
+    source = root / "source" / assignment_id
+    if Path(source_dir).resolve() != source.resolve():
+        shutil.rmtree(source, ignore_errors=True)
+        shutil.copytree(source_dir, source,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    api = NbGraderAPI(config=course_config(root, gradebook))
+    api.log.setLevel(logging.ERROR)
+    result = api.generate_assignment(assignment_id, force=True, create=True)
+    if not result.get("success"):
+        detail = (result.get("error") or result.get("log") or "").strip().splitlines()
+        raise SetupError(f"nbgrader could not generate {assignment_id}: "
+                         f"{detail[-1] if detail else 'no details'}")
+    if release_dir is not None:
+        release_dir.mkdir(parents=True, exist_ok=True)
+        for produced in (root / "release" / assignment_id).iterdir():
+            target = release_dir / produced.name
+            if produced.is_dir():
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(produced, target)
+            else:
+                shutil.copyfile(produced, target)
+
+
+def course_config(root: Path, gradebook: Path):
+    """nbgrader's configuration for a course folder at ``root`` with ``gradebook``."""
     from traitlets.config import Config
 
-    _ensure_alembic_on_path()
-    with tempfile.TemporaryDirectory(prefix="mle-release-") as scratch:
-        root = Path(scratch)
-        shutil.copytree(source_dir, root / "source" / lab_id,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-        config = Config()
-        config.CourseDirectory.root = str(root)
-        config.CourseDirectory.course_id = COURSE_ID
-        config.CourseDirectory.db_url = db_url(gradebook)
-        config.IncludeHeaderFooter.header = ""
-        api = NbGraderAPI(config=config)
-        api.log.setLevel(logging.ERROR)
-        result = api.generate_assignment(lab_id, force=True, create=True)
-        if not result.get("success"):
-            detail = (result.get("error") or result.get("log") or "").strip().splitlines()
-            raise SetupError(f"nbgrader could not generate {lab_id}: "
-                             f"{detail[-1] if detail else 'no details'}")
-        if release_dir is not None:
-            release_dir.mkdir(parents=True, exist_ok=True)
-            for produced in (root / "release" / lab_id).iterdir():
-                target = release_dir / produced.name
-                if produced.is_dir():
-                    shutil.rmtree(target, ignore_errors=True)
-                    shutil.copytree(produced, target)
-                else:
-                    shutil.copyfile(produced, target)
+    config = Config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.course_id = COURSE_ID
+    config.CourseDirectory.db_url = db_url(gradebook)
+    config.IncludeHeaderFooter.header = ""
+    return config
 
 
-def _resources(lab_id: str, notebook: str, student: str, gradebook: Path) -> dict:
-    return {"nbgrader": {"db_url": db_url(gradebook), "assignment": lab_id,
+def write_course_config(root: Path, gradebook: Path) -> Path:
+    """``nbgrader_config.py`` in ``root``, so ``nbgrader formgrader`` run there finds this
+    course's gradebook and its ``autograded/`` notebooks (manual grading goes on there)."""
+    path = Path(root) / "nbgrader_config.py"
+    path.write_text(
+        "# Written by `mle grade`: this folder is an nbgrader course. Run `nbgrader formgrader`\n"
+        "# (or JupyterLab's Formgrader) here to grade manually graded answers.\n"
+        "c = get_config()  # noqa: F821\n"
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+        f"c.CourseDirectory.db_url = {'sqlite:///' + Path(gradebook).name!r}\n", encoding="utf-8")
+    return path
+
+
+def _resources(assignment_id: str, notebook: str, student: str, gradebook: Path) -> dict:
+    return {"nbgrader": {"db_url": db_url(gradebook), "assignment": assignment_id,
                          "notebook": Path(notebook).stem, "student": student}}
 
 
-def sanitize(notebook: NotebookNode, *, lab_id: str, notebook_name: str, student: str,
+def sanitize(notebook: NotebookNode, *, assignment_id: str, notebook_name: str, student: str,
              gradebook: Path) -> NotebookNode:
     """nbgrader's autograde sanitising, in nbgrader's order, before any code runs."""
     from nbgrader.preprocessors import (
@@ -97,7 +130,7 @@ def sanitize(notebook: NotebookNode, *, lab_id: str, notebook_name: str, student
         OverwriteKernelspec,
     )
 
-    resources = _resources(lab_id, notebook_name, student, gradebook)
+    resources = _resources(assignment_id, notebook_name, student, gradebook)
     steps = [ClearOutput(), DeduplicateIds(), OverwriteKernelspec(),
              OverwriteCells(add_missing_cells=True), CheckCellMetadata()]
     try:
@@ -119,6 +152,7 @@ class CellGrade:
     grade_id: str
     score: float
     max_score: float
+    needs_manual: bool = False  # a manually graded answer nobody has graded yet
 
 
 def _quiet_sqlalchemy() -> None:
@@ -130,43 +164,47 @@ def _quiet_sqlalchemy() -> None:
     warnings.filterwarnings("ignore", category=SAWarning)
 
 
-def register_submission(*, lab_id: str, student: str, gradebook: Path) -> None:
-    """Make sure the student and their submission exist in the gradebook."""
+def register_submission(*, assignment_id: str, student: str, gradebook: Path,
+                        timestamp: str | None = None) -> None:
+    """Make sure the student and their submission (with nbgrader's ``timestamp.txt`` value,
+    if it had one) exist in the gradebook."""
     from nbgrader.api import Gradebook
+    from nbgrader.utils import parse_utc
 
     _quiet_sqlalchemy()
     with Gradebook(db_url(gradebook), COURSE_ID) as gb:
         gb.update_or_create_student(student)
-        gb.update_or_create_submission(lab_id, student)
+        gb.update_or_create_submission(assignment_id, student,
+                                       timestamp=parse_utc(timestamp) if timestamp else None)
 
 
-def save_grades(notebook: NotebookNode, *, lab_id: str, notebook_name: str, student: str,
+def save_grades(notebook: NotebookNode, *, assignment_id: str, notebook_name: str, student: str,
                 gradebook: Path) -> list[CellGrade]:
     """Record an executed submission's autograder scores; return what the gradebook holds."""
     from nbgrader.api import Gradebook
     from nbgrader.preprocessors import SaveAutoGrades
 
-    resources = _resources(lab_id, notebook_name, student, gradebook)
+    resources = _resources(assignment_id, notebook_name, student, gradebook)
     step = SaveAutoGrades()
     step.log.setLevel(logging.ERROR)
     step.preprocess(notebook, resources)
     grades = []
     with Gradebook(db_url(gradebook), COURSE_ID) as gb:
-        submitted = gb.find_submission_notebook(Path(notebook_name).stem, lab_id, student)
+        submitted = gb.find_submission_notebook(Path(notebook_name).stem, assignment_id, student)
         for grade in submitted.grades:
             grades.append(CellGrade(grade.name, float(grade.score or 0.0),
-                                    float(grade.max_score)))
+                                    float(grade.max_score), bool(grade.needs_manual_grade)))
     return grades
 
 
-def cell_scores(*, lab_id: str, gradebook: Path) -> dict[str, dict[str, float]]:
-    """Every graded student's score per grade cell of ``lab_id``, as the gradebook holds them."""
+def cell_scores(*, assignment_id: str, gradebook: Path) -> dict[str, dict[str, float]]:
+    """Every graded student's score per grade cell of ``assignment_id``, from the gradebook."""
     from nbgrader.api import Gradebook
 
     _quiet_sqlalchemy()
     scores: dict[str, dict[str, float]] = {}
     with Gradebook(db_url(gradebook), COURSE_ID) as gb:
-        for submission in gb.find_assignment(lab_id).submissions:
+        for submission in gb.find_assignment(assignment_id).submissions:
             per_cell = scores.setdefault(submission.student.id, {})
             for notebook in submission.notebooks:
                 for grade in notebook.grades:

@@ -98,7 +98,13 @@ class Exercise:
 
 
 def exercises(notebook: NotebookNode) -> list[Exercise]:
-    """The exercises of a lab notebook, in order, with their cells, skills and hints."""
+    """The exercises of a lab notebook, in order, with their cells, skills and hints.
+
+    A notebook without the course's ``mle`` metadata (any instructor's nbgrader assignment)
+    has one exercise per grade cell, holding the answer cells since the previous one.
+    """
+    if not any("exercise" in mle_meta(cell) for cell in notebook.cells):
+        return _plain_exercises(notebook)
     found: dict[str, Exercise] = {}
 
     def get(exercise_id: str) -> Exercise:
@@ -121,6 +127,27 @@ def exercises(notebook: NotebookNode) -> list[Exercise]:
         elif grading.get("solution"):
             get(exercise_of(grade_id)).answers.append(grade_id)
     return list(found.values())
+
+
+def _plain_exercises(notebook: NotebookNode) -> list[Exercise]:
+    found, answers, title = [], [], ""
+    for cell in notebook.cells:
+        grading = nbgrader_meta(cell)
+        if cell.cell_type == "markdown" and not grading.get("grade_id"):
+            heading = next((line.lstrip("#").strip() for line in cell.source.splitlines()
+                            if line.startswith("#")), "")
+            title = heading or title
+        grade_id = grading.get("grade_id")
+        if not grade_id:
+            continue
+        if grading.get("solution") and not grading.get("grade"):
+            answers.append(grade_id)
+        elif grading.get("grade") or grading.get("task"):
+            own = [grade_id] if grading.get("solution") else []
+            found.append(Exercise(id=grade_id, title=title, answers=answers + own,
+                                  tests=[GradeCell(grade_id, float(grading.get("points", 0)))]))
+            answers = []
+    return found
 
 
 def hint_levels(markdown: str) -> list[tuple[str, str]]:

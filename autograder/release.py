@@ -18,7 +18,7 @@ def release_lab(*, lab: str, settings: Settings | None = None, dest: Path | None
     course.require_available(the_lab)
     target = dest or course.release_dir(the_lab)
     with tempfile.TemporaryDirectory(prefix="mle-gradebook-") as scratch:
-        gradebook.generate(lab_id=the_lab.id, source_dir=course.solution_dir(the_lab),
+        gradebook.generate(assignment_id=the_lab.id, source_dir=course.solution_dir(the_lab),
                            release_dir=target, gradebook=Path(scratch) / "gradebook.db")
     return target
 

@@ -17,7 +17,7 @@ class CellResult:
     grade_id: str
     points: float
     max_points: float
-    status: str  # passed, partial, failed, error, not run
+    status: str  # passed, partial, failed, error, not run, manual (awaits a person)
     message: str = ""
 
 
@@ -39,6 +39,9 @@ class ExerciseResult:
 
     @property
     def status(self) -> str:
+        if any(c.status == "manual" for c in self.cells) and \
+                all(c.status in ("manual", "passed") for c in self.cells):
+            return "manual"
         if self.max_points and self.points >= self.max_points:
             return "passed"
         if any(c.status == "error" for c in self.cells) and not self.points:
@@ -79,6 +82,9 @@ def _first_line(text: str, limit: int = 300) -> str:
 
 def cell_result(cell: NotebookNode, grade: CellGrade) -> CellResult:
     """Read a grade cell's outcome from its outputs; never from its (hidden) source."""
+    if grade.needs_manual:
+        return CellResult(grade.grade_id, 0.0, grade.max_score, "manual",
+                          "awaits manual grading by your instructor")
     outputs = cell.get("outputs", [])
     error = next((o for o in outputs if o.get("output_type") == "error"), None)
     if error is not None:
@@ -140,9 +146,13 @@ def _raised(cell: NotebookNode | None, ename: str) -> bool:
 
 
 def summary_message(exercises: list[ExerciseResult]) -> str:
-    """One line for grades.csv: what passed and what to look at."""
-    failed = [e.id for e in exercises if e.status != "passed"]
+    """One line for grades.csv: what passed, what to look at, what awaits a person."""
+    manual = sum(c.max_points for e in exercises for c in e.cells if c.status == "manual")
+    waiting = (f"; {_num(manual)} point(s) await manual grading (the score is the "
+               "auto-graded part)") if manual else ""
+    failed = [e.id for e in exercises if e.status not in ("passed", "manual")]
     if not failed:
-        return f"all {len(exercises)} exercises passed"
+        return f"all {len(exercises)} exercises passed{waiting}" if not manual else \
+            f"every auto-graded test passed{waiting}"
     return (f"passed {len(exercises) - len(failed)} of {len(exercises)} exercises; "
-            f"not yet: {', '.join(failed)}")
+            f"not yet: {', '.join(failed)}{waiting}")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from autograder.execute import Job, JobResult
 from autograder.executors import ProcessPoolExecutor
+from autograder.jobs import Job, JobResult
 
 
 def die_for_bob(job: Job) -> JobResult:
@@ -16,7 +16,7 @@ def die_for_bob(job: Job) -> JobResult:
 
 
 def test_a_crashing_worker_is_retried_alone_then_reported():
-    jobs = [Job(name, "nb.ipynb", "{}", None, None) for name in ("amy", "bob", "cy", "dee")]
+    jobs = [Job(name, "nb.ipynb", "{}") for name in ("amy", "bob", "cy", "dee")]
     results = {r.student: r for r in ProcessPoolExecutor(2, task=die_for_bob).run(jobs)}
     assert sorted(results) == ["amy", "bob", "cy", "dee"]
     assert results["bob"].status == "error" and "crashed" in results["bob"].message

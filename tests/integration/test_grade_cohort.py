@@ -201,7 +201,7 @@ def test_cohort_chart_and_per_cell_scores_come_from_the_gradebook(graded):
     from autograder.gradebook import cell_scores
 
     results, _, _, out, _ = graded
-    scores = cell_scores(lab_id=LAB, gradebook=out / "gradebook.db")
+    scores = cell_scores(assignment_id=LAB, gradebook=out / "gradebook.db")
     assert scores["good"] == {"ex01-tests": 2, "ex02-tests": 1, "ex02-tests-b": 2, "ex03-tests": 1}
     assert scores["half-mean"]["ex02-tests-b"] == 1.0 and scores["blank"]["ex01-tests"] == 0
     assert "nobody" not in scores  # never graded: no submission in the gradebook

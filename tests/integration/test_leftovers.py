@@ -17,8 +17,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from autograder.check import check_lab
 from autograder.grade import grade_cohort
+from autograder.self_check import check_lab
 from autograder.settings import Settings
 from tests.support import solved, write_submission
 

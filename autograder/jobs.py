@@ -1,10 +1,12 @@
-"""Running one sanitised submission with papermill, in its own scratch folder.
+"""A grading job, and how one runs: one sanitised notebook, with papermill, in its own folder.
 
-``run_job`` is what a grading worker does for one submission: make a scratch folder holding
-only that student's files and the lab's data, inject the parameters with papermill, execute
-every cell in a fresh kernel (errors in a cell do not stop the run, as in nbgrader), and
-return the executed notebook. It never raises: a cell past its time limit, a kernel that
-dies, or anything else becomes a status and a one-line message.
+A ``Job`` is self-contained: the notebook and the source's files travel as text and bytes, with
+the job's limits, so the same job can run in a local pool, a sandbox or on another machine.
+``run_job`` is what a grading worker does with it: make a scratch folder holding only those
+files and the lab's data, inject the parameters with papermill, execute every cell in a fresh
+kernel (errors in a cell do not stop the run, as in nbgrader), and return the executed notebook.
+It never raises: a cell or a notebook past its time limit, a kernel that dies, or anything else
+becomes a status and a one-line message.
 
 Executors (``executors.py``) decide *where* ``run_job`` runs; this module only says *how*.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import shutil
 import tempfile
 import time
@@ -29,6 +32,7 @@ from .sandbox import JobFolder, Limits
 
 ENGINE = "mle-grading"
 REPLY_KEY = "mle_reply"  # per-cell execute_reply status, recorded while running
+OUTPUT_KEY = "mle_output_chars"  # how much a cell printed, kept or not
 
 
 @dataclass
@@ -38,10 +42,11 @@ class Job:
     student: str
     notebook_name: str
     notebook_json: str
-    student_dir: Path | None
-    data_dir: Path | None
+    files: dict[str, bytes] = field(default_factory=dict)  # the source's, by relative path
+    data_dir: Path | None = None
     parameters: dict = field(default_factory=dict)
-    timeout: float = 60.0
+    timeout: float = 60.0  # one cell
+    wall_timeout: float = 900.0  # the whole notebook, kernel start-up included
     startup_timeout: float = 60.0
     kernel_name: str = "python3"
     max_output_chars: int = 100_000
@@ -63,23 +68,53 @@ class JobResult:
 
 
 def _register_engine() -> None:
-    """Add our engine to papermill's registry: nbclient, plus a record of every reply."""
+    """Add our engine to papermill's registry (its public ``register``): papermill's nbclient
+    client, plus a record of every cell's reply and a cap on what a cell may print."""
+    from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from traitlets import Int
 
-    if ENGINE in papermill_engines._engines:
-        return
+    class GradingClient(PapermillNotebookClient):
+        output_limit = Int(0, help="characters of output kept per cell; 0: no limit")
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.output_chars: dict[int, int] = {}
+
+        def output(self, outs, msg, display_id, cell_index):
+            """Stop keeping a cell's output once it is over the limit (100 MB of prints must
+            not sit in the worker's memory); errors are always kept: they decide the grade."""
+            content, kind = msg.get("content", {}), msg.get("msg_type")
+            size = len(content.get("text", "")) + sum(
+                len(str(value)) for value in content.get("data", {}).values())
+            seen = self.output_chars[cell_index] = self.output_chars.get(cell_index, 0) + size
+            if self.output_limit and seen > self.output_limit and kind != "error" and \
+                    not (kind == "execute_result" and size <= self.output_limit):
+                return None
+            return super().output(outs, msg, display_id, cell_index)
 
     class GradingEngine(NBClientEngine):
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     start_timeout=60, execution_timeout=None,
+                                     output_limit=0, **kwargs):
+            client = None
+
             def record_reply(cell, cell_index, execute_reply):
                 content = (execute_reply or {}).get("content", {})
                 cell.metadata[REPLY_KEY] = {"status": content.get("status", "unknown"),
                                             "ename": content.get("ename", ""),
                                             "evalue": content.get("evalue", "")}
+                cell.metadata[OUTPUT_KEY] = client.output_chars.get(cell_index, 0)
 
-            return super().execute_managed_notebook(
-                nb_man, kernel_name, on_cell_executed=record_reply, **kwargs)
+            kwargs = {k: v for k, v in kwargs.items()
+                      if k not in ("input_path", "timeout", "startup_timeout")}
+            client = GradingClient(nb_man, timeout=execution_timeout,
+                                   startup_timeout=start_timeout, kernel_name=kernel_name,
+                                   log=logger, log_output=log_output, output_limit=output_limit,
+                                   on_cell_executed=record_reply, **kwargs)
+            return client.execute()
 
     papermill_engines.register(ENGINE, GradingEngine)
 
@@ -123,10 +158,13 @@ def _safe(name: str) -> str:
 
 
 def _fill_scratch(scratch: Path, job: Job) -> None:
-    """Only this student's files, and a private copy of the lab's data."""
-    if job.student_dir is not None:
-        shutil.copytree(job.student_dir, scratch, dirs_exist_ok=True, symlinks=True,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    """The source's own files, and a private copy of the lab's data."""
+    for name, content in job.files.items():
+        target = (scratch / name).resolve()
+        if not target.is_relative_to(scratch.resolve()):
+            raise ValueError(f"{name!r} would be written outside the job's folder")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
     if job.data_dir is not None:
         shutil.copytree(job.data_dir, scratch / "data", dirs_exist_ok=True)
 
@@ -144,15 +182,27 @@ def _execute(notebook: NotebookNode, folder: JobFolder, job: Job,
     notebook = _parameterize(_papermill_ready(notebook), parameters, job.kernel_name,
                              parameterize_notebook)
     logging.getLogger("papermill").setLevel(logging.CRITICAL)
+    deadline = time.monotonic() + job.wall_timeout
+
+    def cell_timeout(cell) -> int:  # the cell's limit, or what is left of the notebook's
+        return max(1, math.ceil(min(job.timeout, deadline - time.monotonic())))
+
     try:
         papermill_engines.execute_notebook_with_engine(  # fills ``notebook`` in place
             ENGINE, notebook, kernel_name=job.kernel_name, progress_bar=False,
-            log_output=False, execution_timeout=job.timeout, start_timeout=job.startup_timeout,
-            allow_errors=True, shutdown_kernel="immediate",
+            log_output=False, execution_timeout=job.timeout, timeout_func=cell_timeout,
+            start_timeout=min(job.startup_timeout, job.wall_timeout),
+            output_limit=job.max_output_chars * 2, allow_errors=True,
+            shutdown_kernel="immediate",
             kernel_manager_class=kernel_manager_class(
                 folder, sandbox=job.sandbox, limits=job.limits, group=group),
             resources={"metadata": {"path": str(folder.work)}})
     except CellTimeoutError:
+        if time.monotonic() >= deadline - 1:
+            cell = _stop_run(notebook, "TimeoutError", "the notebook ran out of time here")
+            return notebook, "timeout", (
+                f"the notebook ran longer than {job.wall_timeout:g} s in all and was stopped "
+                f"in {_describe(cell)}; the cells after it were not run")
         cell = _stop_run(notebook, "TimeoutError",
                          f"this cell ran longer than {job.timeout:g} s and was stopped")
         return notebook, "timeout", (
@@ -179,6 +229,7 @@ def _papermill_ready(notebook: NotebookNode) -> NotebookNode:
         # what the run records must start empty: a submission could carry a fake "ran fine"
         cell.metadata["papermill"] = {}
         cell.metadata.pop(REPLY_KEY, None)
+        cell.metadata.pop(OUTPUT_KEY, None)
     return notebook
 
 
@@ -227,7 +278,8 @@ def _limit_outputs(notebook: NotebookNode, limit: int) -> list[int]:
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code":
             continue
-        size = sum(len(json.dumps(o)) for o in cell.outputs)
+        size = max(sum(len(json.dumps(o)) for o in cell.outputs),
+                   cell.metadata.pop(OUTPUT_KEY, 0))
         if size <= limit:
             continue
         truncated.append(index)
