@@ -166,6 +166,7 @@ def grade(
     """
     from .errors import UsageError
     from .grade import COHORT_CHART, GRADEBOOK, GRADES_CSV, grade_cohort
+    from .instructor_report import REPORT
     from .report import format_table
     from .sandbox import protections, resolve_mode
     from .settings import Settings
@@ -184,7 +185,8 @@ def grade(
     typer.echo(format_table(sorted((r.row() for r in results), key=lambda r: r["student_id"])))
     waiting = sum(1 for r in results if "await manual grading" in r.message)
     typer.echo(f"\ngrades:    {_shown(out / GRADES_CSV)}\nfeedback:  {_shown(out / 'feedback')}"
-               f"\ngradebook: {_shown(out / GRADEBOOK)}\nchart:     {_shown(out / COHORT_CHART)}")
+               f"\ngradebook: {_shown(out / GRADEBOOK)}\nchart:     {_shown(out / COHORT_CHART)}"
+               f"\nreport:    {_shown(out / REPORT)}")
     if waiting:
         typer.echo(f"\n{waiting} submission(s) have answers to grade by hand: run "
                    f"`nbgrader formgrader` in {_shown(out)} (an nbgrader course folder).")

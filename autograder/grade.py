@@ -15,9 +15,9 @@ The pipeline, in the order that is the security. Each step is a small function b
 8. **record**    the parent alone writes the gradebook, ``autograded/``, feedback and
                  ``grades.csv``: however many workers run, there is a single writer.
 
-``OUT`` is an nbgrader course folder (``nbgrader_config.py``, ``gradebook.db``, ``source/``,
-``release/``, ``submitted/``, ``autograded/``), so ``nbgrader formgrader`` run there grades the
-manually graded answers.
+``OUT`` holds the cohort's ``report.html`` (``instructor_report.py``), and is an nbgrader course
+folder (``nbgrader_config.py``, ``gradebook.db``, ``source/``, ``release/``, ``submitted/``,
+``autograded/``), so ``nbgrader formgrader`` run there grades the manually graded answers.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import nbformat
 from nbformat import NotebookNode
 from tqdm import tqdm
 
-from . import feedback, gradebook, labdata, report, tamper
+from . import feedback, gradebook, instructor_report, labdata, report, tamper
 from .assignment import Assignment
 from .course import Course
 from .errors import NotebookError, UsageError
@@ -78,15 +78,17 @@ def grade_cohort(*, lab: str | None = None, source: Path | None = None, submissi
                  out: Path, workers: int | None = None, timeout: float | None = None,
                  settings: Settings | None = None, executor: Executor | None = None,
                  progress: bool = True, sandbox: str | None = None,
-                 on_start: Callable[[], None] | None = None) -> list[GradeResult]:
+                 on_start: Callable[[], None] | None = None,
+                 summaries: bool = True) -> list[GradeResult]:
     """Grade every student folder in ``submissions`` for ``lab`` (a lab of this course) or
     ``source`` (any nbgrader source assignment folder); write results under ``out``.
 
-    Writes ``out/grades.csv`` (merged with earlier runs), ``out/feedback/<student>/<nb>.html``
-    and an nbgrader course (gradebook, autograded notebooks). Every student folder gets exactly
-    one result, whatever is wrong with it. Returns the results of this run. ``sandbox``
-    (default: the setting, ``auto``) says what runs around each kernel (see ``sandbox.py``);
-    ``on_start`` is called once the inputs are known to be usable, before anything runs.
+    Writes ``out/grades.csv`` (merged with earlier runs), ``out/feedback/<student>/<nb>.html``,
+    an nbgrader course (gradebook, autograded notebooks) and, with ``summaries``, the cohort's
+    ``cohort.png`` and ``report.html``. Every student folder gets exactly one result, whatever
+    is wrong with it. Returns the results of this run. ``sandbox`` (default: the setting,
+    ``auto``) says what runs around each kernel (see ``sandbox.py``); ``on_start`` is called
+    once the inputs are known to be usable, before anything runs.
     """
     settings = settings or Settings()
     if (lab is None) == (source is None):
@@ -96,14 +98,16 @@ def grade_cohort(*, lab: str | None = None, source: Path | None = None, submissi
         if lab is not None else Assignment.from_source(Path(source))
     return grade_assignment(assignment, submissions=submissions, out=out, workers=workers,
                             timeout=timeout, settings=settings, executor=executor,
-                            progress=progress, sandbox=sandbox, on_start=on_start)
+                            progress=progress, sandbox=sandbox, on_start=on_start,
+                            summaries=summaries)
 
 
 def grade_assignment(assignment: Assignment, *, submissions: Path, out: Path,
                      workers: int | None = None, timeout: float | None = None,
                      settings: Settings | None = None, executor: Executor | None = None,
                      progress: bool = True, sandbox: str | None = None,
-                     on_start: Callable[[], None] | None = None) -> list[GradeResult]:
+                     on_start: Callable[[], None] | None = None,
+                     summaries: bool = True) -> list[GradeResult]:
     settings = settings or Settings()
     mode = resolve_mode(sandbox or settings.sandbox)
     cohort = find_submissions(Path(submissions), assignment)
@@ -133,8 +137,9 @@ def grade_assignment(assignment: Assignment, *, submissions: Path, out: Path,
         bar.close()
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-    if grader.results:
+    if grader.results and summaries:
         draw_cohort_chart(assignment, out, grader.exercise_list())
+        instructor_report.write_report(out, assignment_id=assignment.id, title=assignment.title)
     return grader.results
 
 
@@ -385,6 +390,7 @@ class _Grader:
             path = self.out / "feedback" / student.id / f"{Path(name).stem}.html"
             result.feedback.append(str(feedback.write(path, html)))
         report.merge_rows(self.out / GRADES_CSV, [result.row()])
+        instructor_report.save_result(self.out, result)
         self.results.append(result)
         return result
 

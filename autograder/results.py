@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 
 from nbformat import NotebookNode
 
@@ -66,6 +67,17 @@ class GradeResult:
         return {"student_id": self.student_id, "lab": self.lab, "score": _num(self.score),
                 "max_score": _num(self.max_score), "status": self.status,
                 "message": " ".join(self.message.split())}
+
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> GradeResult:
+        data = json.loads(text)
+        data["exercises"] = [ExerciseResult(**{**e, "cells": [CellResult(**c) for c in e["cells"]]})
+                             for e in data.get("exercises", [])]
+        return cls(**data)
 
 
 def _num(value: float) -> str:

@@ -38,7 +38,7 @@ def check_lab(*, lab: str, notebook: Path | None = None, settings: Settings | No
         [result] = grade_cohort(lab=the_lab.id, submissions=submitted.parent,
                                 out=check_dir(course, the_lab.id), settings=course.settings,
                                 timeout=timeout, executor=InProcessExecutor(), progress=False,
-                                sandbox=sandbox)
+                                sandbox=sandbox, summaries=False)
     progress.record(course, result)
     return result
 

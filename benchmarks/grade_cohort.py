@@ -1,24 +1,34 @@
-"""Benchmark: `mle grade` against plain `nbgrader autograde` on the same cohort, same run.
+"""Benchmark: `mle grade` against `nbgrader autograde` and a bare execution, same run.
 
 Builds N submissions of a lab (default: Lab 1, N=20; a mix of correct, partly wrong and blank
-notebooks), grades them with `mle grade` and, on copies of the same submissions, with
-`nbgrader autograde` in a standard nbgrader course folder. Both run as the commands a user
-types, one after the other in this process's session, and the script prints both wall times and
-their ratio. Machines here are noisy: compare ratios, not absolute seconds.
+notebooks) and, one after the other in this session, times as the commands a user types:
 
-    .venv/bin/python benchmarks/grade_cohort.py [--n 20] [--lab 1] [--repeat 1]
+* `mle grade` (sandboxed) and `mle grade --sandbox none`;
+* `nbgrader autograde` on copies of the same submissions in a standard nbgrader course;
+* a *bare* execution of the same notebooks: nbclient, a fresh kernel per notebook, every cell
+  run, errors allowed, one process per core, no grading at all (the floor);
+* `mle check` of one solved notebook, and a bare in-process run of that notebook.
+
+It prints P1 = mle grade / nbgrader autograde, P2 = mle grade / bare, P3 = mle check / bare
+run, the sandbox's overhead, per-notebook medians and the peak memory of each command's process
+tree. Machines here are noisy: compare ratios from one run, not absolute seconds.
+
+    .venv/bin/python benchmarks/grade_cohort.py [--n 20] [--lab 1] [--workers 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -52,13 +62,67 @@ def build_cohort(lab, course: Course, n: int, folder: Path) -> None:
             nbformat.write(notebook, target)
 
 
-def run(command: list[str], cwd: Path, env: dict) -> float:
+def run(command: list[str], cwd: Path, env: dict) -> tuple[float, float]:
+    """Run a command; return its wall time and the peak RSS (MB) of its process tree."""
+    import psutil
+
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    peak, done = [0.0], threading.Event()
+
+    def sample() -> None:
+        root = psutil.Process(process.pid)
+        while not done.is_set():
+            try:
+                tree = [root, *root.children(recursive=True)]
+                total = 0
+                for member in tree:
+                    try:
+                        total += member.memory_info().rss
+                    except psutil.Error:
+                        pass
+                peak[0] = max(peak[0], total / 2**20)
+            except psutil.Error:
+                pass
+            done.wait(0.2)
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    stdout, stderr = process.communicate()
     elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return elapsed
+    done.set()
+    watcher.join()
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{stdout[-2000:]}\n{stderr[-2000:]}")
+    return elapsed, peak[0]
+
+
+def _execute_bare(path: str) -> float:
+    """One notebook, nbclient in this process, a fresh kernel, every cell; its seconds."""
+    from nbclient import NotebookClient
+
+    started = time.perf_counter()
+    notebook = nbformat.read(path, as_version=4)
+    folder = tempfile.mkdtemp(prefix="bare-")
+    try:
+        NotebookClient(notebook, timeout=60, allow_errors=True, kernel_name="python3",
+                       resources={"metadata": {"path": folder}}).execute()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return time.perf_counter() - started
+
+
+def bare_main(paths: list[str], workers: int) -> None:
+    """``--bare``: execute notebooks with no grading, one process per core; print seconds."""
+    import multiprocessing
+
+    if workers <= 1 or len(paths) == 1:
+        seconds = [_execute_bare(p) for p in paths]
+    else:
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            seconds = pool.map(_execute_bare, paths, chunksize=1)
+    print(json.dumps(seconds))
 
 
 def nbgrader_course(lab, course: Course, cohort: Path, root: Path, data_dir: Path) -> None:
@@ -92,12 +156,16 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20, help="students in the cohort")
     parser.add_argument("--lab", default="1")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--bare", nargs="+", help=argparse.SUPPRESS)  # the bare execution
     args = parser.parse_args()
+    if args.bare:
+        return bare_main(args.bare, args.workers)
 
     course = Course(Settings(root=REPO))
     lab = course.lab(args.lab)
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
                MLFLOW_DISABLE_TELEMETRY="true", PYTHONWARNINGS="ignore")
+    times: dict[str, tuple[float, float]] = {}
     with tempfile.TemporaryDirectory(prefix="mle-bench-") as scratch:
         work = Path(scratch)
         env.update(HOME=str(work / "home"), MLE_STATE_DIR=str(work / "state"),
@@ -109,30 +177,52 @@ def main() -> None:
             labdata.prepare(lab.data, data_dir, smoke=bool(lab.grade_parameters.get("smoke")))
         nb_root = work / "nbgrader-course"
         nbgrader_course(lab, course, cohort, nb_root, data_dir)
+        submitted = sorted(str(p) for p in (nb_root / "submitted").glob(f"*/{lab.id}/*.ipynb"))
+        mle = [str(BIN / "mle"), "grade", lab.id, str(cohort), "--workers", str(args.workers)]
 
-        mle_time = run([str(BIN / "mle"), "grade", lab.id, str(cohort), "--out",
-                        str(work / "mle-out"), "--workers", str(args.workers)], REPO, env)
-        bare_time = run([str(BIN / "mle"), "grade", lab.id, str(cohort), "--out",
-                         str(work / "mle-none"), "--workers", str(args.workers),
-                         "--sandbox", "none"], REPO, env)
+        times["mle"] = run([*mle, "--out", str(work / "mle-out")], REPO, env)
+        times["mle-none"] = run([*mle, "--out", str(work / "mle-none"), "--sandbox", "none"],
+                                REPO, env)
+        bare = [sys.executable, __file__, "--workers", str(args.workers), "--bare"]
+        times["bare"] = run([*bare, *submitted], REPO, env)
         run([str(BIN / "nbgrader"), "generate_assignment", lab.id, "--force"], nb_root, env)
-        nb_time = run([str(BIN / "nbgrader"), "autograde", lab.id, "--create"], nb_root, env)
+        times["nbgrader"] = run([str(BIN / "nbgrader"), "autograde", lab.id, "--create"],
+                                nb_root, env)
+        one = sorted((nb_root / "submitted").glob(f"student000/{lab.id}/*.ipynb"))[0]
+        if len(lab.notebooks) == 1:  # a learner's check of one solved notebook
+            times["check"] = run([str(BIN / "mle"), "check", lab.id, "--notebook", str(one)],
+                                 REPO, env)
+            times["bare-one"] = run([*bare[:-3], "--workers", "1", "--bare", str(one)],
+                                    REPO, env)
 
         with open(work / "mle-out" / "grades.csv", newline="") as handle:
             rows = list(csv.DictReader(handle))
         graded = sum(r["status"] == "graded" for r in rows)
+        per_student = [json.loads(p.read_text())["seconds"]
+                       for p in (work / "mle-out" / "results" / lab.id).glob("*.json")]
 
+    notebooks = args.n * len(lab.notebooks)
     print(f"\nGrading {args.n} submissions of {lab.id} on {os.cpu_count()} cores "
-          f"(mle: {args.workers} workers)\n")
-    print(f"{'grader':<28}{'wall s':>10}{'s / notebook':>15}{'ratio':>9}")
-    print(f"{'nbgrader autograde':<28}{nb_time:>10.1f}{nb_time / args.n:>15.2f}{1.0:>9.2f}")
-    print(f"{'mle grade (sandboxed)':<28}{mle_time:>10.1f}{mle_time / args.n:>15.2f}"
-          f"{mle_time / nb_time:>9.2f}")
-    print(f"{'mle grade --sandbox none':<28}{bare_time:>10.1f}{bare_time / args.n:>15.2f}"
-          f"{bare_time / nb_time:>9.2f}")
-    print(f"\nsandbox overhead: sandboxed / unsandboxed = {mle_time / bare_time:.2f}")
-    print(f"mle grade is {nb_time / mle_time:.2f}x the speed of nbgrader autograde; "
-          f"{graded}/{len(rows)} submissions graded.")
+          f"({args.workers} workers)\n")
+    print(f"{'command':<34}{'wall s':>9}{'s / notebook':>14}{'peak MB':>9}")
+    labels = {"nbgrader": "nbgrader autograde", "mle": "mle grade (sandboxed)",
+              "mle-none": "mle grade --sandbox none", "bare": "bare execution (floor)"}
+    for key, label in labels.items():
+        wall, peak = times[key]
+        print(f"{label:<34}{wall:>9.1f}{wall / notebooks:>14.2f}{peak:>9.0f}")
+    nb, mle_t, bare_t = times["nbgrader"][0], times["mle"][0], times["bare"][0]
+    print(f"\nP1  mle grade / nbgrader autograde      = {mle_t / nb:.2f}  "
+          f"(compute floor: bare / nbgrader = {bare_t / nb:.2f})")
+    print(f"P2  mle grade / bare execution         = {mle_t / bare_t:.2f}")
+    if "check" in times:
+        print(f"P3  mle check / bare in-process run    = "
+              f"{times['check'][0] / times['bare-one'][0]:.2f}  "
+              f"({times['check'][0]:.1f} s vs {times['bare-one'][0]:.1f} s)")
+    print(f"sandbox overhead: sandboxed / unsandboxed = {mle_t / times['mle-none'][0]:.2f}")
+    if per_student:
+        print(f"mle grade, median seconds per submission (in its worker): "
+              f"{statistics.median(per_student):.2f}")
+    print(f"{graded}/{len(rows)} submissions graded.")
 
 
 if __name__ == "__main__":

@@ -206,3 +206,19 @@ def test_cohort_chart_and_per_cell_scores_come_from_the_gradebook(graded):
     assert scores["half-mean"]["ex02-tests-b"] == 1.0 and scores["blank"]["ex01-tests"] == 0
     assert "nobody" not in scores  # never graded: no submission in the gradebook
     assert (out / "cohort.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_instructor_report_covers_the_whole_cohort(graded):
+    """report.html: every student needing attention listed with their message, every
+    exercise with a pass rate; self-contained (it opens offline)."""
+    import re
+
+    results, _, _, out, _ = graded
+    page = (out / "report.html").read_text(encoding="utf-8")
+    for result in results.values():
+        if result.status != "graded":
+            assert f"<td>{result.student_id}</td>" in page, result.student_id
+    for exercise in ("ex01", "ex02", "ex03"):
+        assert f"<b>{exercise}</b>" in page
+    assert "data:image/png;base64," in page
+    assert not re.search(r"(src|href)=['\"]?https?:", page)

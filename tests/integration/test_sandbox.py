@@ -74,6 +74,20 @@ out = pathlib.Path({str(out)!r})
 (out / "gradebook.db").write_bytes(b"ruined")
 won = True""",
         "reads-secret": f"import os\nwon = os.environ.get({SECRET!r}) == 'hunter2'",
+        # every process it can see, the grading worker and the grader included, killed
+        "signals-worker": """
+import os, signal
+for entry in os.listdir("/proc"):
+    if entry.isdigit() and int(entry) != os.getpid():
+        try:
+            os.kill(int(entry), signal.SIGKILL)
+        except OSError:
+            pass
+won = False""",
+        # other students' notebooks: in the submissions folder, or in other jobs' folders
+        "reads-neighbours": f"""
+import glob
+won = bool(glob.glob({str(subs)!r} + "/*/*.ipynb") + glob.glob("/tmp/mle-*/work/*.ipynb"))""",
         "host-network": f"""
 import socket
 socket.create_connection(("127.0.0.1", {host_server}), timeout=2).close()
@@ -103,6 +117,7 @@ won = False""",
 
 @pytest.mark.parametrize("student,score", [
     ("reads-solutions", 4), ("reads-secret", 4), ("host-network", 4),
+    ("signals-worker", 4), ("reads-neighbours", 4),
     ("writes-out", 4),
     ("a-plants-startup", 4),  # answers wrong on purpose; the victim is what matters
     ("honest", 6), ("z-victim", 6),
@@ -177,8 +192,13 @@ def tampered(toy_root, tmp_path_factory):
     write_submission(subs, "plants-and-loops", NB, solved(toy_root, LAB, NB, {
         "ex01-answer": planter, "ex03-answer": "while True:\n    pass"}))
     # a wrong mean, made to look right by replacing what the tests compare with
-    for student, patch in {"patches-isclose": "import math\nmath.isclose = lambda *a, **k: True",
-                           "patches-abs": "import builtins\nbuiltins.abs = lambda x: 0"}.items():
+    for student, patch in {
+            "patches-isclose": "import math\nmath.isclose = lambda *a, **k: True",
+            "patches-abs": "import builtins\nbuiltins.abs = lambda x: 0",
+            "patches-testing": "import numpy.testing, pandas.testing\n"
+                               "numpy.testing.assert_allclose = lambda *a, **k: None\n"
+                               "pandas.testing.assert_frame_equal = lambda *a, **k: None",
+            "patches-approx": "import pytest\npytest.approx = lambda expected, **k: expected"}.items():
         write_submission(subs, student, NB, solved(toy_root, LAB, NB, {
             "ex02-answer": patch + "\ndef mean(xs):\n    return 0.0"}))
     results = grade_cohort(lab=LAB, submissions=subs, out=tmp / "out", workers=2, timeout=5,
@@ -194,6 +214,8 @@ def tampered(toy_root, tmp_path_factory):
     # every test after the patch refuses to run: only ex01 (before it) counts
     ("patches-isclose", 2, "math.isclose"),
     ("patches-abs", 2, "builtins.abs"),
+    ("patches-testing", 2, "numpy.testing.assert_allclose"),
+    ("patches-approx", 2, "pytest.approx"),
 ])
 def test_tampering_is_flagged_and_scored_fairly(tampered, student, score, finding):
     result = tampered[student]
