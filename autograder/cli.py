@@ -14,7 +14,9 @@ import typer
 
 from .cli_support import friendly
 from .portfolio import cli as portfolio_cli
+from .startup import skip_slow_optional_imports
 
+skip_slow_optional_imports()  # before anything imports nbformat: see startup.py
 app = typer.Typer(help="ML Engineer Labs: take, check and grade the labs; build your portfolio.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 

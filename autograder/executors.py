@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
 from .jobs import Job, JobResult, run_job
+from .startup import skip_slow_optional_imports
 
 
 class Executor(Protocol):
@@ -42,16 +43,16 @@ class ProcessPoolExecutor:
         self.task = task
 
     def run(self, jobs: Iterable[Job]) -> Iterator[JobResult]:
-        jobs = list(jobs)
+        """Submit jobs as they come (workers start while the rest are still being planned)."""
         retry: list[Job] = []
-        if jobs:
-            yield from self._pool(jobs, min(self.workers, len(jobs)), retry)
+        yield from self._pool(iter(jobs), self.workers, retry)
         for job in retry:
-            yield from self._pool([job], 1, None)
+            yield from self._pool(iter([job]), 1, None)
 
-    def _pool(self, jobs: list[Job], size: int, retry: list[Job] | None) -> Iterator[JobResult]:
+    def _pool(self, jobs: Iterator[Job], size: int, retry: list[Job] | None) -> Iterator[JobResult]:
         context = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(size, mp_context=context) as pool:
+        with cf.ProcessPoolExecutor(size, mp_context=context,
+                                    initializer=skip_slow_optional_imports) as pool:
             futures = {pool.submit(self.task, job): job for job in jobs}
             for future in cf.as_completed(futures):
                 job = futures[future]

@@ -22,11 +22,11 @@ folder (``nbgrader_config.py``, ``gradebook.db``, ``source/``, ``release/``, ``s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import tempfile
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -71,7 +71,7 @@ class Submission:
     exercises: list[ExerciseResult] = field(default_factory=list)
     waiting: int = 0
     flags: list[str] = field(default_factory=list)  # tampering found (see tamper.py)
-    started: float = field(default_factory=time.monotonic)
+    seconds: float = 0.0  # its notebooks' time in their workers
 
 
 def grade_cohort(*, lab: str | None = None, source: Path | None = None, submissions: Path,
@@ -123,15 +123,21 @@ def grade_assignment(assignment: Assignment, *, submissions: Path, out: Path,
         if assignment.data:
             labdata.prepare(assignment.data, data_dir,
                             smoke=bool(assignment.grade_parameters.get("smoke", False)))
-        jobs = [job for s in cohort for job in grader.plan(
-            s, data_dir if assignment.data else None, timeout or settings.timeout)]
-        for s in cohort:
-            if not s.waiting:
-                grader.finish(s)
         by_id = {s.id: s for s in cohort}
-        bar = tqdm(total=len(jobs), desc=f"grading {assignment.id}", unit="notebook",
-                   disable=not progress or not jobs)
-        for outcome in (executor or ProcessPoolExecutor(workers or settings.workers)).run(jobs):
+        bar = tqdm(total=len(cohort) * len(assignment.notebooks), desc=f"grading {assignment.id}",
+                   unit="notebook", disable=not progress or not cohort)
+
+        def planned() -> Iterable[Job]:  # read, sanitise, guard and plan as the workers start
+            for submission in cohort:
+                jobs = grader.plan(submission, data_dir if assignment.data else None,
+                                   timeout or settings.timeout)
+                bar.update(len(assignment.notebooks) - len(jobs))
+                if not submission.waiting:
+                    grader.finish(submission)
+                yield from jobs
+
+        running = executor or ProcessPoolExecutor(workers or settings.workers)
+        for outcome in running.run(planned()):
             grader.record(by_id[outcome.student], outcome)
             bar.update(1)
         bar.close()
@@ -260,7 +266,8 @@ class _Grader:
                  sandbox: str) -> None:
         self.assignment, self.settings, self.out, self.sandbox = assignment, settings, out, sandbox
         self.book = out / GRADEBOOK
-        self.release_dir = _prepare_course(assignment, out, self.book)
+        self.release_dir = _prepare_course(assignment, out, self.book,
+                                           settings.state_path / "cache" / "generated")
         self.structure = {name: exercises(read_notebook(assignment.source_dir / name))
                           for name in assignment.notebooks}
         self.max_score = sum(e.points for e in self.exercise_list())
@@ -340,6 +347,7 @@ class _Grader:
     # 7-8: collect, record
     def record(self, student: Submission, outcome: JobResult) -> None:
         """Save one executed notebook's grades; finish the student when all are in."""
+        student.seconds += outcome.seconds
         if outcome.notebook_json is None:
             student.status = "error"
             student.messages.append(outcome.message)
@@ -383,7 +391,7 @@ class _Grader:
             student.messages.insert(0, "flagged: " + "; ".join(dict.fromkeys(student.flags)))
         result = GradeResult(student.id, self.assignment.id, score, self.max_score,
                              student.status, "; ".join(student.messages), student.exercises,
-                             seconds=time.monotonic() - student.started)
+                             seconds=student.seconds)
         html = feedback.render(result, lab_title=self.assignment.title,
                                hint_command=self.assignment.hint_command)
         for name in self.assignment.notebooks:
@@ -395,23 +403,61 @@ class _Grader:
         return result
 
 
-def _prepare_course(assignment: Assignment, out: Path, book: Path) -> Path:
+def _prepare_course(assignment: Assignment, out: Path, book: Path, cache: Path) -> Path:
     """Make ``out`` an nbgrader course holding this assignment (source, release, gradebook),
-    unless it already holds this very source. Returns the release folder."""
+    unless it already holds this very source. Returns the release folder.
+
+    ``nbgrader generate_assignment`` takes seconds, so a new ``out`` gets a copy of what it made
+    for the same source before (kept under ``cache``, by the source's digest)."""
     release = out / "release" / assignment.id
-    digest = hashlib.sha256()
-    for path in sorted(assignment.source_dir.rglob("*")):
-        if path.is_file() and ".ipynb_checkpoints" not in path.parts:
-            digest.update(str(path.relative_to(assignment.source_dir)).encode())
-            digest.update(path.read_bytes())
+    digest = _source_digest(assignment)
     stamp = out / f".{GRADEBOOK}.{assignment.id}.sha256"
     if not (book.exists() and release.is_dir() and stamp.is_file()
-            and stamp.read_text() == digest.hexdigest()):
-        gradebook.generate(assignment_id=assignment.id, source_dir=assignment.source_dir,
-                           release_dir=None, gradebook=book, course_root=out)
-        stamp.write_text(digest.hexdigest())
+            and stamp.read_text() == digest):
+        generated = None if book.exists() else _generated(assignment, digest, cache)
+        if generated is None:  # another assignment's gradebook is here: add this one to it
+            gradebook.generate(assignment_id=assignment.id, source_dir=assignment.source_dir,
+                               release_dir=None, gradebook=book, course_root=out)
+        else:
+            for part in ("source", "release"):
+                shutil.rmtree(out / part / assignment.id, ignore_errors=True)
+                shutil.copytree(generated / part / assignment.id, out / part / assignment.id)
+            shutil.copyfile(generated / GRADEBOOK, book)
+        stamp.write_text(digest)
     gradebook.write_course_config(out, book)
     return release
+
+
+def _source_digest(assignment: Assignment) -> str:
+    from nbgrader import __version__
+
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(assignment.source_dir.rglob("*")):
+        if path.is_file() and not {".ipynb_checkpoints", "__pycache__"} & set(path.parts):
+            digest.update(str(path.relative_to(assignment.source_dir)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _generated(assignment: Assignment, digest: str, cache: Path) -> Path | None:
+    """An nbgrader course made from this source (its ``source/``, ``release/`` and a gradebook
+    with no students yet), generated once per source digest; None if the cache is unusable."""
+    folder = cache / f"{assignment.id}-{digest[:20]}"
+    if (folder / GRADEBOOK).is_file():
+        return folder
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".generating-", dir=cache))
+    except OSError:
+        return None
+    try:
+        gradebook.generate(assignment_id=assignment.id, source_dir=assignment.source_dir,
+                           release_dir=None, gradebook=scratch / GRADEBOOK, course_root=scratch)
+        with contextlib.suppress(OSError):  # a concurrent run made the same bytes: either wins
+            scratch.rename(folder)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)  # already gone once renamed
+    return folder if (folder / GRADEBOOK).is_file() else None
 
 
 def draw_cohort_chart(assignment: Assignment, out: Path, structure: list[Exercise]) -> Path:

@@ -32,10 +32,14 @@ import threading
 import time
 from pathlib import Path
 
-import nbformat
-
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from autograder.startup import skip_slow_optional_imports  # noqa: E402
+
+skip_slow_optional_imports()  # as in mle's own processes, the bare ones included (startup.py)
+
+import nbformat  # noqa: E402
 
 from autograder import labdata  # noqa: E402
 from autograder.course import Course  # noqa: E402
@@ -120,7 +124,8 @@ def bare_main(paths: list[str], workers: int) -> None:
     if workers <= 1 or len(paths) == 1:
         seconds = [_execute_bare(p) for p in paths]
     else:
-        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        with multiprocessing.get_context("spawn").Pool(
+                workers, initializer=skip_slow_optional_imports) as pool:
             seconds = pool.map(_execute_bare, paths, chunksize=1)
     print(json.dumps(seconds))
 
