@@ -160,6 +160,12 @@ def grade(
     sandbox: Annotated[str | None, typer.Option(
         help="around each kernel: auto (default; the strongest available, and refuse to run "
              "learner code without one), bwrap, or none (only for cohorts you trust)")] = None,
+    executor: Annotated[str, typer.Option(
+        help="where submissions run: pool (worker processes here) or dask (a Dask cluster: "
+             "--scheduler, or a local one)")] = "pool",
+    scheduler: Annotated[str | None, typer.Option(
+        help="a Dask scheduler's address: tcp://127.0.0.1:PORT or tls://HOST:PORT",
+        show_default=False)] = None,
 ) -> None:
     """Grade a cohort: grades.csv, feedback per student, and an nbgrader gradebook.
 
@@ -178,9 +184,16 @@ def grade(
     if submissions is None or out is None or (lab is None) == (source is None):
         raise UsageError("usage: mle grade LAB SUBMISSIONS --out OUT, or "
                          "mle grade --source ASSIGNMENT_FOLDER SUBMISSIONS --out OUT")
+    if executor not in ("pool", "dask") or (scheduler and executor != "dask"):
+        raise UsageError("--executor is pool or dask; --scheduler goes with --executor dask")
     mode = resolve_mode(sandbox or Settings().sandbox)
+    running = None
+    if executor == "dask":
+        from .executors import DaskExecutor
+
+        running = DaskExecutor(scheduler, workers=workers or Settings().workers)
     results = grade_cohort(lab=lab, source=source, submissions=submissions, out=out,
-                           workers=workers, timeout=timeout, sandbox=mode,
+                           workers=workers, timeout=timeout, sandbox=mode, executor=running,
                            on_start=lambda: _print_protections(protections(mode)))
     if not results:
         typer.echo(f"no student folders in {submissions}: nothing graded")

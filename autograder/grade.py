@@ -116,7 +116,8 @@ def grade_assignment(assignment: Assignment, *, submissions: Path, out: Path,
     grader = _Grader(assignment, settings, out, sandbox=mode)
     if on_start is not None:
         on_start()
-    parallel = 1 if executor is not None else (workers or settings.workers)
+    parallel = getattr(executor, "parallel", 1) if executor is not None else \
+        (workers or settings.workers)
     grader.kernel_threads = max(1, (os.cpu_count() or 1) // parallel)
     data_dir = Path(tempfile.mkdtemp(prefix="mle-data-"))
     try:
@@ -320,7 +321,9 @@ class _Grader:
              data_dir: Path | None, timeout: float) -> Job:
         limits = self.assignment.limits
         return Job(student.id, name, nbformat.writes(notebook), files=self.files,
-                   data_dir=data_dir, parameters=dict(self.assignment.grade_parameters),
+                   data_dir=data_dir, data=self.assignment.data,
+                   smoke=bool(self.assignment.grade_parameters.get("smoke", False)),
+                   parameters=dict(self.assignment.grade_parameters),
                    timeout=timeout, wall_timeout=float(limits.wall_s),
                    startup_timeout=self.settings.startup_timeout,
                    kernel_name=self.settings.kernel_name,

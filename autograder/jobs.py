@@ -43,7 +43,9 @@ class Job:
     notebook_name: str
     notebook_json: str
     files: dict[str, bytes] = field(default_factory=dict)  # the source's, by relative path
-    data_dir: Path | None = None
+    data_dir: Path | None = None  # the lab's prepared data, where the grader prepared it
+    data: str | None = None  # the lab's dataset by name: built once per machine where needed
+    smoke: bool = False
     parameters: dict = field(default_factory=dict)
     timeout: float = 60.0  # one cell
     wall_timeout: float = 900.0  # the whole notebook, kernel start-up included
@@ -130,8 +132,8 @@ def run_job(job: Job) -> JobResult:
                                    max_pids=job.limits.max_pids)
             try:
                 folder.create()
-                _fill_scratch(folder.work, job)
-                notebook, status, message = _execute(notebook, folder, job, group)
+                shared = _fill_scratch(folder.work, job)
+                notebook, status, message = _execute(notebook, folder, job, group, shared)
             except Exception as error:  # a grader bug must still give this student a row
                 status, message = "error", f"grading failed: {type(error).__name__}: {error}"
                 _stop_run(notebook, type(error).__name__, "grading failed in this cell")
@@ -157,27 +159,64 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:40]
 
 
-def _fill_scratch(scratch: Path, job: Job) -> None:
-    """The source's own files, and a private copy of the lab's data."""
+def _fill_scratch(scratch: Path, job: Job) -> Path | None:
+    """The source's own files, and the lab's data: returned, to be mounted read-only in the
+    sandbox, or (without one) copied, so no kernel can change what the next one reads."""
     for name, content in job.files.items():
         target = (scratch / name).resolve()
         if not target.is_relative_to(scratch.resolve()):
             raise ValueError(f"{name!r} would be written outside the job's folder")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
-    if job.data_dir is not None:
-        shutil.copytree(job.data_dir, scratch / "data", dirs_exist_ok=True)
+    source = job.data_dir
+    if (source is None or not source.is_dir()) and job.data:  # another machine (Dask)
+        source = _machine_data(job.data, smoke=job.smoke)
+    if source is None:
+        return None
+    if job.sandbox == "bwrap":
+        (scratch / "data").mkdir(exist_ok=True)  # the mount point
+        return source
+    shutil.copytree(source, scratch / "data", dirs_exist_ok=True)
+    return None
+
+
+def _machine_data(name: str, *, smoke: bool) -> Path:
+    """The dataset ``name``, built once on this machine into a cache keyed by its content's
+    code (the data ships with the package, so any worker can build it offline)."""
+    import hashlib
+    import os
+
+    from . import labdata
+
+    code = hashlib.sha256()
+    for path in sorted(Path(labdata.__file__).parent.rglob("*.py")):
+        code.update(path.read_bytes())
+    cache = Path(tempfile.gettempdir()) / f"mle-data-{os.getuid()}"
+    folder = cache / f"{name}-{'smoke' if smoke else 'full'}-{code.hexdigest()[:16]}"
+    if not folder.is_dir():
+        cache.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".building-", dir=cache))
+        try:
+            labdata.prepare(name, scratch, smoke=smoke)
+            scratch.rename(folder)
+        except OSError:
+            if not folder.is_dir():
+                raise
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return folder
 
 
 def _execute(notebook: NotebookNode, folder: JobFolder, job: Job,
-             group: cgroups.JobCgroup | None) -> tuple[NotebookNode, str, str]:
+             group: cgroups.JobCgroup | None,
+             shared_data: Path | None = None) -> tuple[NotebookNode, str, str]:
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.engines import papermill_engines
     from papermill.parameterize import parameterize_notebook
 
     _register_engine()
     parameters = dict(job.parameters)
-    if job.data_dir is not None:
+    if job.data_dir is not None or job.data:
         parameters["data_dir"] = str(folder.work / "data")
     notebook = _parameterize(_papermill_ready(notebook), parameters, job.kernel_name,
                              parameterize_notebook)
@@ -195,7 +234,7 @@ def _execute(notebook: NotebookNode, folder: JobFolder, job: Job,
             output_limit=job.max_output_chars * 2, allow_errors=True,
             shutdown_kernel="immediate",
             kernel_manager_class=kernel_manager_class(
-                folder, sandbox=job.sandbox, limits=job.limits, group=group),
+                folder, sandbox=job.sandbox, limits=job.limits, group=group, data=shared_data),
             resources={"metadata": {"path": str(folder.work)}})
     except CellTimeoutError:
         if time.monotonic() >= deadline - 1:

@@ -33,6 +33,7 @@ class SandboxProvisioner(LocalProvisioner):
     threads = Int(1).tag(config=True)
     cgroups = List(Unicode(), help="the job's cgroup folders, joined before launch").tag(
         config=True)
+    data = Unicode("", help="the lab's data, mounted read-only as work/data").tag(config=True)
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         kwargs = await super().pre_launch(**kwargs)
@@ -42,7 +43,8 @@ class SandboxProvisioner(LocalProvisioner):
             binary = find_bwrap()
             if binary is None:
                 raise RuntimeError("the bwrap sandbox was chosen but bwrap no longer works")
-            kwargs["cmd"] = bwrap_command(kwargs["cmd"], job, env, limits, binary)
+            kwargs["cmd"] = bwrap_command(kwargs["cmd"], job, env, limits, binary,
+                                          Path(self.data) if self.data else None)
             env = {"PATH": os.environ.get("PATH", "")}  # bwrap's own; the kernel's is set inside
         if self.cgroups:  # outermost, so the sandbox and all it starts are capped and counted
             kwargs["cmd"] = JobCgroup(tuple(map(Path, self.cgroups)), 0).join_command(
@@ -55,12 +57,13 @@ class SandboxProvisioner(LocalProvisioner):
 
 
 def kernel_manager_class(job: JobFolder, *, sandbox: str, limits: Limits,
-                         group: JobCgroup | None = None) -> type:
+                         group: JobCgroup | None = None, data: Path | None = None) -> type:
     """A kernel manager for one job: Unix sockets in the job's ``run/`` folder (no open ports),
     and a kernel spec that names :class:`SandboxProvisioner` with this job's settings."""
     config = {"job_root": str(job.root), "sandbox": sandbox, "tmp_mb": limits.tmp_mb,
               "threads": limits.threads,
-              "cgroups": [str(f) for f in group.folders] if group else []}
+              "cgroups": [str(f) for f in group.folders] if group else [],
+              "data": str(data) if data else ""}
 
     class GradingKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: Any) -> None:

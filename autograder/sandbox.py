@@ -190,8 +190,9 @@ def protections(mode: str) -> list[str]:
 
 
 def bwrap_command(argv: list[str], job: JobFolder, env: dict[str, str], limits: Limits,
-                  binary: str) -> list[str]:
-    """``argv`` wrapped in bubblewrap for ``job``; ``env`` becomes the kernel's whole env."""
+                  binary: str, data: Path | None = None) -> list[str]:
+    """``argv`` wrapped in bubblewrap for ``job``; ``env`` becomes the kernel's whole env;
+    ``data`` (the lab's prepared data) appears read-only as ``work/data``, shared, not copied."""
     command = [binary, "--unshare-all", "--die-with-parent", "--clearenv",
                "--uid", str(UNPRIVILEGED_UID), "--gid", str(UNPRIVILEGED_UID)]
     for path in _system_paths():
@@ -209,6 +210,8 @@ def bwrap_command(argv: list[str], job: JobFolder, env: dict[str, str], limits: 
     command += ["--ro-bind", str(job.runtime), RUNTIME_MOUNT]
     for part in (job.work, job.home, job.run):
         command += ["--bind", str(part), str(part)]
+    if data is not None:
+        command += ["--ro-bind", str(data), str(job.work / "data")]
     for name, value in sorted(env.items()):
         command += ["--setenv", name, value]
     return [*command, "--chdir", str(job.work), "--", *argv]
