@@ -93,7 +93,10 @@ class DaskExecutor:
         import dask
         from distributed import Client, LocalCluster, as_completed
 
+        # one task per worker thread at a time: a worker that dies takes only the job it ran
+        # with it (queued ones would be counted against it too)
         with dask.config.set({"distributed.scheduler.allowed-failures": self.retries,
+                              "distributed.scheduler.worker-saturation": 1.0,
                               "distributed.logging.distributed": "error"}):
             cluster = None if self.scheduler else LocalCluster(
                 n_workers=self.workers, threads_per_worker=1, processes=True,
