@@ -36,12 +36,12 @@ import nbformat
 from nbformat import NotebookNode
 from tqdm import tqdm
 
-from . import feedback, gradebook, instructor_report, labdata, report, tamper
+from . import feedback, gradebook, instructor_report, report, tamper
 from .assignment import Assignment
 from .course import Course
 from .errors import NotebookError, UsageError
 from .executors import Executor, ProcessPoolExecutor
-from .jobs import REPLY_KEY, Job, JobResult
+from .jobs import REPLY_KEY, Job, JobResult, machine_data
 from .notebooks import Exercise, exercises, nbgrader_meta, read_notebook
 from .results import ExerciseResult, GradeResult, exercise_results, summary_message
 from .sandbox import Limits, resolve_mode
@@ -119,31 +119,26 @@ def grade_assignment(assignment: Assignment, *, submissions: Path, out: Path,
     parallel = getattr(executor, "parallel", 1) if executor is not None else \
         (workers or settings.workers)
     grader.kernel_threads = max(1, (os.cpu_count() or 1) // parallel)
-    data_dir = Path(tempfile.mkdtemp(prefix="mle-data-"))
-    try:
-        if assignment.data:
-            labdata.prepare(assignment.data, data_dir,
-                            smoke=bool(assignment.grade_parameters.get("smoke", False)))
-        by_id = {s.id: s for s in cohort}
-        bar = tqdm(total=len(cohort) * len(assignment.notebooks), desc=f"grading {assignment.id}",
-                   unit="notebook", disable=not progress or not cohort)
+    # the lab's data, built once per machine; shared read-only by every job (see jobs.py)
+    data_dir = machine_data(assignment.data, smoke=bool(
+        assignment.grade_parameters.get("smoke", False))) if assignment.data else None
+    by_id = {s.id: s for s in cohort}
+    bar = tqdm(total=len(cohort) * len(assignment.notebooks), desc=f"grading {assignment.id}",
+               unit="notebook", disable=not progress or not cohort)
 
-        def planned() -> Iterable[Job]:  # read, sanitise, guard and plan as the workers start
-            for submission in cohort:
-                jobs = grader.plan(submission, data_dir if assignment.data else None,
-                                   timeout or settings.timeout)
-                bar.update(len(assignment.notebooks) - len(jobs))
-                if not submission.waiting:
-                    grader.finish(submission)
-                yield from jobs
+    def planned() -> Iterable[Job]:  # read, sanitise, guard and plan as the workers start
+        for submission in cohort:
+            jobs = grader.plan(submission, data_dir, timeout or settings.timeout)
+            bar.update(len(assignment.notebooks) - len(jobs))
+            if not submission.waiting:
+                grader.finish(submission)
+            yield from jobs
 
-        running = executor or ProcessPoolExecutor(workers or settings.workers)
-        for outcome in running.run(planned()):
-            grader.record(by_id[outcome.student], outcome)
-            bar.update(1)
-        bar.close()
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+    running = executor or ProcessPoolExecutor(workers or settings.workers)
+    for outcome in running.run(planned()):
+        grader.record(by_id[outcome.student], outcome)
+        bar.update(1)
+    bar.close()
     if grader.results and summaries:
         draw_cohort_chart(assignment, out, grader.exercise_list())
         instructor_report.write_report(out, assignment_id=assignment.id, title=assignment.title)
@@ -432,9 +427,9 @@ def _prepare_course(assignment: Assignment, out: Path, book: Path, cache: Path) 
 
 
 def _source_digest(assignment: Assignment) -> str:
-    from nbgrader import __version__
+    from importlib.metadata import version  # importing nbgrader itself takes a second
 
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(version("nbgrader").encode())
     for path in sorted(assignment.source_dir.rglob("*")):
         if path.is_file() and not {".ipynb_checkpoints", "__pycache__"} & set(path.parts):
             digest.update(str(path.relative_to(assignment.source_dir)).encode())

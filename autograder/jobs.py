@@ -170,7 +170,7 @@ def _fill_scratch(scratch: Path, job: Job) -> Path | None:
         target.write_bytes(content)
     source = job.data_dir
     if (source is None or not source.is_dir()) and job.data:  # another machine (Dask)
-        source = _machine_data(job.data, smoke=job.smoke)
+        source = machine_data(job.data, smoke=job.smoke)
     if source is None:
         return None
     if job.sandbox == "bwrap":
@@ -180,9 +180,13 @@ def _fill_scratch(scratch: Path, job: Job) -> Path | None:
     return None
 
 
-def _machine_data(name: str, *, smoke: bool) -> Path:
-    """The dataset ``name``, built once on this machine into a cache keyed by its content's
-    code (the data ships with the package, so any worker can build it offline)."""
+def machine_data(name: str, *, smoke: bool) -> Path:
+    """The dataset ``name``, built once on this machine (the data ships with the package, so
+    any grading machine builds it offline) into a cache keyed by the code that builds it.
+
+    Building the flights database takes seconds; a grading run or a learner's check used to
+    pay that every time. The cache is private to this user (0700, owned by us); anything else
+    found at its path is not trusted and a fresh folder is used instead."""
     import hashlib
     import os
 
@@ -192,13 +196,21 @@ def _machine_data(name: str, *, smoke: bool) -> Path:
     for path in sorted(Path(labdata.__file__).parent.rglob("*.py")):
         code.update(path.read_bytes())
     cache = Path(tempfile.gettempdir()) / f"mle-data-{os.getuid()}"
+    try:
+        cache.mkdir(mode=0o700, exist_ok=True)
+        info = cache.lstat()
+        trusted = cache.is_dir() and not cache.is_symlink() and info.st_uid == os.getuid() \
+            and not info.st_mode & 0o022
+    except OSError:
+        trusted = False
+    if not trusted:
+        cache = Path(tempfile.mkdtemp(prefix="mle-data-"))
     folder = cache / f"{name}-{'smoke' if smoke else 'full'}-{code.hexdigest()[:16]}"
     if not folder.is_dir():
-        cache.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".building-", dir=cache))
         try:
             labdata.prepare(name, scratch, smoke=smoke)
-            scratch.rename(folder)
+            scratch.rename(folder)  # atomic; if another run won the race, theirs is the same
         except OSError:
             if not folder.is_dir():
                 raise

@@ -92,11 +92,11 @@ def test_plain_traffic_off_this_machine_is_refused(address):
 def test_a_worker_without_the_graders_data_builds_it_once(tmp_path):
     """On another machine the job's data_dir does not exist: the lab's data, by name, is
     built there once and reused."""
-    from autograder.jobs import _fill_scratch, _machine_data
+    from autograder.jobs import _fill_scratch, machine_data
 
     job = Job("amy", "nb.ipynb", "{}", data_dir=tmp_path / "not-on-this-machine",
               data="flights", smoke=True)
     _fill_scratch(tmp_path / "work", job)
     built = sorted(p.name for p in (tmp_path / "work" / "data").iterdir())
     assert built, "no data was built"
-    assert _machine_data("flights", smoke=True) == _machine_data("flights", smoke=True)
+    assert machine_data("flights", smoke=True) == machine_data("flights", smoke=True)
