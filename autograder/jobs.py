@@ -134,6 +134,13 @@ def run_job(job: Job) -> JobResult:
                 folder.create()
                 shared = _fill_scratch(folder.work, job)
                 notebook, status, message = _execute(notebook, folder, job, group, shared)
+            except ValueError as error:  # JSON, UTF-8: the kernel's messages became unreadable
+                status = "error"
+                cell = _stop_run(notebook, "KernelProtocolError",
+                                 "the kernel's reply to this cell could not be read")
+                message = (f"the kernel's messages could not be read while running "
+                           f"{_describe(cell)} ({type(error).__name__}): the notebook may have "
+                           "replaced json or part of the kernel; the cells after it were not run")
             except Exception as error:  # a grader bug must still give this student a row
                 status, message = "error", f"grading failed: {type(error).__name__}: {error}"
                 _stop_run(notebook, type(error).__name__, "grading failed in this cell")

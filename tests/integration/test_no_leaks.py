@@ -19,10 +19,10 @@ from tests.support import solved, write_submission
 
 LAB, NB = "lab01-toy", "toy.ipynb"
 POLLUTER = """
-import builtins, json, os, pathlib, random, socket, tempfile
+import builtins, os, pathlib, random, socket, statistics, tempfile
 import numpy as np
 FOLDERS = [pathlib.Path(f) for f in FOLDER_LIST]
-json.dumps = lambda *a, **k: "polluted"
+statistics.mean = lambda *a, **k: "polluted"  # (json would break its own kernel's messages)
 builtins.MLE_POLLUTION = True
 os.environ["MLE_POLLUTION"] = "1"
 random.seed(1234)
@@ -44,11 +44,11 @@ def add(a, b):
     return a + b
 """
 VICTIM = """
-import builtins, json, os, pathlib, random, socket, tempfile
+import builtins, os, pathlib, random, socket, statistics, tempfile
 import numpy as np
 FOLDERS = [pathlib.Path(f) for f in FOLDER_LIST]
 leaks = []
-if json.dumps({}) == "polluted":
+if statistics.mean([1, 2]) == "polluted":
     leaks.append("a module's function")
 if hasattr(builtins, "MLE_POLLUTION"):
     leaks.append("a builtin")
