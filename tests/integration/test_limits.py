@@ -1,7 +1,7 @@
 """A memory bomb and a fork storm are contained by the job's cgroup, 100 MB of output is cut
 while it is printed, a notebook that runs too long in all is stopped; the others are graded.
 
-The toy lab caps a submission at 768 MB, 64 processes and 20 s of wall-clock time (its
+The toy lab caps a submission at 768 MB, 64 processes and 30 s of wall-clock time (its
 syllabus ``limits``). Where this
 machine cannot create cgroups the fixtures are not even run: uncapped, they would take the
 machine down. CI runs as root, where cgroups exist, so there they always run.
@@ -34,8 +34,9 @@ for _ in range(5000):
         break
 """ + GREET
 FLOOD = "for _ in range(100):\n    print('x' * 1_000_000)\n" + GREET  # 100 MB, then right
-# each cell is well within the 60 s cell timeout; the notebook is not within its 20 s
-SLOW = "import time\ntime.sleep(40)\n" + GREET
+# the cell is within the 60 s cell timeout; the notebook is not within its 30 s (room for a
+# slow CI machine to start the kernel of an honest notebook)
+SLOW = "import time\ntime.sleep(50)\n" + GREET
 
 pytestmark = pytest.mark.skipif(cgroups.probe() is None and not os.environ.get("CI"),
                                 reason="this user cannot create cgroups: the fixtures would "
@@ -83,7 +84,7 @@ def test_100_mb_of_output_is_cut_and_graded_fairly(graded):
 def test_a_notebook_past_its_wall_clock_limit_is_stopped(graded):
     slow = graded[0]["slow"]
     assert (slow.status, slow.score) == ("timeout", 5), slow.message
-    assert "longer than 20 s in all" in slow.message
+    assert "longer than 30 s in all" in slow.message
 
 
 def test_the_honest_neighbour_is_graded_in_full(graded):
