@@ -69,6 +69,7 @@ class Submission:
     status: str = "graded"
     messages: list[str] = field(default_factory=list)
     exercises: list[ExerciseResult] = field(default_factory=list)
+    by_notebook: dict[str, list[ExerciseResult]] = field(default_factory=dict)
     waiting: int = 0
     flags: list[str] = field(default_factory=list)  # tampering found (see tamper.py)
     seconds: float = 0.0  # its notebooks' time in their workers
@@ -355,8 +356,8 @@ class _Grader:
             grades = gradebook.save_grades(notebook, assignment_id=self.assignment.id,
                                            notebook_name=outcome.notebook_name,
                                            student=student.id, gradebook=self.book)
-            student.exercises += exercise_results(notebook, self.structure[outcome.notebook_name],
-                                                  grades)
+            student.by_notebook[outcome.notebook_name] = exercise_results(
+                notebook, self.structure[outcome.notebook_name], grades)
             self._keep_autograded(student, outcome.notebook_name, notebook)
             if outcome.status != "ok":
                 student.status = tamper.worst(student.status, outcome.status)
@@ -378,6 +379,9 @@ class _Grader:
         nbformat.write(unguard(notebook), path)
 
     def finish(self, student: Submission) -> GradeResult:
+        # in the assignment's order, whichever notebook finished first
+        student.exercises = [e for name in self.assignment.notebooks
+                             for e in student.by_notebook.get(name, [])]
         score = sum(e.points for e in student.exercises)
         if student.flags and student.status not in ("invalid", "missing"):
             student.status = tamper.worst(student.status, "flagged")
