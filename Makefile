@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lab lint release bench clean
+.PHONY: install demo test lab lint release bench site clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,14 +21,16 @@ test: install  ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lab: install  ## open JupyterLab on your own copies of the labs (work/)
-	@mkdir -p work
-	$(BIN)/jupyter lab --notebook-dir=work $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(BIN)/mle lab
 
 lint: install
 	$(BIN)/ruff check autograder tests benchmarks
 
 release: install  ## regenerate labs/ from solutions/
 	$(BIN)/mle release
+
+site: install  ## the course website (offline, static) in build/site/
+	$(BIN)/python -m autograder.site --out build/site
 
 bench: install  ## mle grade vs plain nbgrader autograde on the same cohort
 	$(BIN)/python benchmarks/grade_cohort.py

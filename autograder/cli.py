@@ -77,14 +77,35 @@ def start(lab: LabArg) -> None:
 
 @app.command()
 @friendly
+def lab(port: Annotated[int | None, typer.Option(help="port to serve on")] = None,
+        browser: Annotated[bool, typer.Option(help="open a browser tab")] = True) -> None:
+    """Open JupyterLab on your copies of the labs (work/), with the course's settings.
+
+    Example: mle lab   (then open work/lab01-python-sql/python_sql.ipynb; press Validate to
+    run its visible tests, or type `mle check 1` in a JupyterLab terminal)
+    """
+    import os
+
+    from .jupyterlab import lab_launch
+
+    launch = lab_launch(port=port, open_browser=browser)
+    typer.echo(f"JupyterLab on {_shown(launch.folder)} (Ctrl-C twice to stop)")
+    os.execvpe(launch.command[0], launch.command, launch.env)
+
+
+@app.command()
+@friendly
 def check(lab: LabArg,
           notebook: Annotated[Path | None, typer.Option(
               help="the notebook to check (default: your copy in work/<lab>/)")] = None) -> None:
     """Grade your notebook the way the instructor will, and record the attempt."""
     from .course import Course
-    from .self_check import check_dir, check_lab
+    from .self_check import check_dir, check_lab, notebooks_to_check
 
-    the_lab = Course().lab(lab)
+    course = Course()
+    the_lab = course.lab(lab)
+    course.require_available(the_lab)
+    notebooks_to_check(course, the_lab, notebook)  # a missing notebook is said before we start
     typer.echo(f"Checking {the_lab.id}: running your whole notebook in a fresh kernel...")
     result = check_lab(lab=lab, notebook=notebook)
     for exercise in result.exercises:

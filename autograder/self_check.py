@@ -28,7 +28,7 @@ def check_lab(*, lab: str, notebook: Path | None = None, settings: Settings | No
     course = Course(settings)
     the_lab = course.lab(lab)
     course.require_available(the_lab)
-    sources = _notebooks_to_check(course, the_lab, notebook)
+    sources = notebooks_to_check(course, the_lab, notebook)
     with tempfile.TemporaryDirectory(prefix="mle-check-") as scratch:
         submitted = Path(scratch) / "submissions" / LEARNER
         submitted.mkdir(parents=True)
@@ -48,12 +48,16 @@ def check_dir(course: Course, lab_id: str) -> Path:
     return course.settings.state_path / "check" / lab_id
 
 
-def _notebooks_to_check(course: Course, lab, notebook: Path | None) -> dict[str, Path]:
+def notebooks_to_check(course: Course, lab, notebook: Path | None) -> dict[str, Path]:
+    """The learner's notebooks for ``lab`` by name; a clear error if there is nothing to check."""
     if notebook is not None:
         if len(lab.notebooks) != 1:
-            raise UsageError(f"{lab.id} has several notebooks; check the folder instead")
+            raise UsageError(f"{lab.id} has several notebooks; check them all with "
+                             f"`mle check {lab.number}` (it reads {course.work_dir(lab)})")
         if not notebook.is_file():
-            raise UsageError(f"{notebook} does not exist")
+            example = course.work_dir(lab) / lab.notebooks[0]
+            raise UsageError(f"{notebook} does not exist; give the path of your notebook, e.g. "
+                             f"`mle check {lab.number} --notebook {example}`")
         return {lab.notebooks[0]: notebook}
     folder = course.work_dir(lab)
     paths = {name: folder / name for name in lab.notebooks}
