@@ -163,6 +163,36 @@ def progress() -> None:
 
 @app.command()
 @friendly
+def skills(markdown: Annotated[bool, typer.Option(
+        "--markdown", help="print the skills map as Markdown (curriculum/skills-map.md)")] = False,
+           ) -> None:
+    """The 15 skills employers list: level asked, the lab exercises and portfolio projects.
+
+    Example: mle skills   (mle progress shows your own points against the same skills)
+    """
+    from .course import Course
+    from .skills import evidence_problems, skills_evidence, skills_markdown
+
+    course = Course()
+    if markdown:
+        typer.echo(skills_markdown(course), nl=False)
+        return
+    for row in skills_evidence(course):
+        skill = row.skill
+        typer.echo(f"{skill.name}  [{skill.id}]  level asked: {skill.level}")
+        for lab in row.labs:
+            ids = ", ".join(ref.id for ref in row.exercises if ref.lab.id == lab.id)
+            typer.echo(f"   Lab {lab.number} {lab.title}: {ids}")
+        for evidence in row.portfolio:
+            typer.echo(f"   portfolio, {evidence.project}: {evidence.shows}")
+        if skill.offline:
+            typer.echo(f"   without a cloud account: {' '.join(skill.offline.split())}")
+    for problem in evidence_problems(course):
+        typer.echo(f"! {problem}", err=True)
+
+
+@app.command()
+@friendly
 def grade(
     lab: Annotated[str | None, typer.Argument(
         help="lab id or number, e.g. 1 (leave it out with --source)", show_default=False)] = None,

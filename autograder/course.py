@@ -12,11 +12,21 @@ from .errors import SetupError, UsageError
 from .settings import Settings
 
 
+class PortfolioEvidence(BaseModel):
+    """Where a portfolio project shows a skill: files under its template folder."""
+
+    project: str
+    shows: str
+    files: list[str] = Field(min_length=1)
+
+
 class Skill(BaseModel):
     id: str
     name: str
     level: str
     why: str
+    portfolio: list[PortfolioEvidence] = Field(default_factory=list)
+    offline: str | None = None  # how the course prepares for what needs a cloud account
 
 
 class LabLimits(BaseModel):

@@ -22,8 +22,10 @@ class _Strict(BaseModel):
 
 
 class DataConfig(_Strict):
-    source: Literal["palmerpenguins", "csv"] = "palmerpenguins"
+    source: Literal["palmerpenguins", "csv", "sqlite"] = "palmerpenguins"
     csv_path: Path | None = None
+    sqlite_path: Path | None = None  # source sqlite: the database ...
+    query_path: Path = Path("sql/training_rows.sql")  # ... and the query that extracts the rows
     target: str = "species"
     numeric_features: list[str] = Field(min_length=1)
     categorical_features: list[str] = Field(default_factory=list)
@@ -33,6 +35,8 @@ class DataConfig(_Strict):
     def _csv_needs_path(self) -> DataConfig:
         if self.source == "csv" and self.csv_path is None:
             raise ValueError("data.csv_path is required when data.source is 'csv'")
+        if self.source == "sqlite" and self.sqlite_path is None:
+            raise ValueError("data.sqlite_path is required when data.source is 'sqlite'")
         return self
 
     @property
@@ -46,7 +50,7 @@ class SplitConfig(_Strict):
 
 
 class ModelConfig(_Strict):
-    kind: Literal["logistic_regression", "random_forest"] = "logistic_regression"
+    kind: Literal["logistic_regression", "random_forest", "neural_network"] = "logistic_regression"
     params: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -6,7 +6,9 @@ with every problem listed, instead of letting a bad column reach the model.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -49,9 +51,31 @@ def load_raw(config: DataConfig) -> pd.DataFrame:
     """Return the raw table. The default source ships inside a pip wheel: no network needed."""
     if config.source == "csv":
         return pd.read_csv(config.csv_path)
+    if config.source == "sqlite":
+        return extract_sql(config.sqlite_path, config.query_path)
     from palmerpenguins import load_penguins
 
     return load_penguins()
+
+
+def extract_sql(database: Path, query: Path) -> pd.DataFrame:
+    """Run the extraction query (``sql/training_rows.sql``) on a read-only connection."""
+    if not Path(database).is_file():
+        raise FileNotFoundError(f"{database} does not exist: run `make warehouse` to build it")
+    sql = Path(query).read_text(encoding="utf-8")
+    with sqlite3.connect(f"file:{Path(database).resolve()}?mode=ro", uri=True) as conn:
+        return pd.read_sql_query(sql, conn)
+
+
+def build_warehouse(database: Path) -> Path:
+    """Write the shipped penguins data into a SQLite table ``penguins``: a stand-in for the
+    company database the rows would come from (replace it with yours)."""
+    from palmerpenguins import load_penguins
+
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(database) as conn:
+        load_penguins().to_sql("penguins", conn, index=False, if_exists="replace")
+    return Path(database)
 
 
 def validate(frame: pd.DataFrame, config: DataConfig) -> ValidationReport:

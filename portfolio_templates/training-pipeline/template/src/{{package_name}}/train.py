@@ -16,6 +16,7 @@ import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 
 from . import __version__
@@ -24,7 +25,16 @@ from .data import load_validated
 from .evaluate import GateResult, baseline_metrics, evaluate, quality_gate
 from .features import build_preprocessor, split_xy
 
-ESTIMATORS = {"logistic_regression": LogisticRegression, "random_forest": RandomForestClassifier}
+ESTIMATORS = {"logistic_regression": LogisticRegression, "random_forest": RandomForestClassifier,
+              "neural_network": MLPClassifier}
+# A small neural network: two hidden layers, and early stopping on a held-out fifth of the
+# training rows so it stops before it memorises them. On a few hundred rows that held-out
+# set is small and noisy, so it waits 50 epochs without improvement before it stops (with
+# the default 10 it stopped at F1 0.83 on the penguins; with 50, 0.97). Inputs are already
+# standardised by the preprocessor, which gradient descent needs. Override in model.params.
+NEURAL_NETWORK_DEFAULTS = {"hidden_layer_sizes": (32, 16), "early_stopping": True,
+                           "validation_fraction": 0.2, "n_iter_no_change": 50,
+                           "learning_rate_init": 3e-3, "max_iter": 1000, "alpha": 1e-3}
 
 
 @dataclass(frozen=True)
@@ -39,8 +49,10 @@ class RunResult:
 def build_model(config: PipelineConfig) -> Pipeline:
     """Preprocessing and estimator in one object, so serving cannot skip a step."""
     params = dict(config.model.params)
-    if config.model.kind == "random_forest":
+    if config.model.kind in ("random_forest", "neural_network"):
         params.setdefault("random_state", config.split.seed)
+    if config.model.kind == "neural_network":
+        params = {**NEURAL_NETWORK_DEFAULTS, **params}
     estimator = ESTIMATORS[config.model.kind](**params)
     return Pipeline([("features", build_preprocessor(config.data)), ("model", estimator)])
 
