@@ -147,18 +147,32 @@ def hint(lab: LabArg,
 
 @app.command()
 @friendly
-def progress() -> None:
-    """Your points against the 15 skills employers list for ML engineers."""
-    from .course import Course
-    from .progress import skill_progress
+def progress(markdown: Annotated[bool, typer.Option(
+        "--markdown", help="print a skills-evidence section for a portfolio README")] = False,
+             ) -> None:
+    """Your points against the 15 skills employers list for ML engineers.
 
-    for skill in skill_progress(Course()):
+    Example: mle progress --markdown >> ~/code/my-pipeline/README.md
+    """
+    from .course import Course
+    from .progress import evidence_markdown, read_store, skill_progress
+
+    course = Course()
+    if markdown:
+        typer.echo(evidence_markdown(course), nl=False)
+        return
+    if read_store(course).damaged:
+        typer.echo("Your progress file could not be read: it is kept aside at your next "
+                   "`mle check`, and the bars below start again from there.", err=True)
+    for skill in skill_progress(course):
         if skill.available:
             filled = int(round(20 * skill.earned / skill.available))
             bar = "█" * filled + "░" * (20 - filled)
             typer.echo(f"{skill.name:<34} {bar} {skill.earned:g}/{skill.available:g}")
         else:
             typer.echo(f"{skill.name:<34} {'(in labs still to come)':<20}")
+    typer.echo("\nWhere each skill is practised: mle skills. For your portfolio README: "
+               "mle progress --markdown")
 
 
 @app.command()

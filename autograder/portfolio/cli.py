@@ -39,4 +39,30 @@ def check_command(
     """Score a repository: tests, linters, README, model card, skills. Exit 1 below the mark."""
     report = check_project(path=directory, run_tests=not no_tests, test_timeout=timeout)
     typer.echo(report.render())
+    if not no_tests:  # only a full check is evidence for `mle progress --markdown`
+        where = _record(directory, report)
+        if where:
+            typer.echo(f"Recorded in your progress ({where}): see `mle progress --markdown`.")
     raise typer.Exit(0 if report.passed else 1)
+
+
+def _record(directory: Path, report) -> str | None:
+    """Add the result to the learner's progress store, when run inside the course checkout."""
+    import yaml
+
+    from ..course import Course
+    from ..errors import SetupError
+    from ..progress import FILE, record_portfolio
+
+    try:
+        course = Course()
+    except SetupError:
+        return None  # outside the course: nothing to record into
+    answers = Path(directory) / ".copier-answers.yml"
+    try:
+        kind = yaml.safe_load(answers.read_text(encoding="utf-8")).get("kind")
+    except (OSError, yaml.YAMLError, AttributeError):
+        kind = None
+    record_portfolio(course, project=str(kind or "own-layout"), path=Path(directory).resolve(),
+                     score=report.score, max_score=report.max_score, passed=report.passed)
+    return str(course.settings.state_path / FILE)

@@ -121,3 +121,22 @@ def test_check_refuses_a_missing_directory(tmp_path):
         check_project(path=tmp_path / "nope")
     result = runner.invoke(app, ["check", str(tmp_path / "nope")])
     assert result.exit_code == UsageError.exit_code
+
+
+def test_a_full_check_is_recorded_as_skills_evidence(projects, tmp_path, monkeypatch):
+    from autograder.course import Course
+    from autograder.portfolio.cli import _record
+    from autograder.progress import evidence_markdown, read_store
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("MLE_ROOT", str(REPO))
+    monkeypatch.setenv("MLE_STATE_DIR", str(tmp_path / "state"))
+    path = projects.path("training-pipeline")
+    report = projects.report("training-pipeline")
+    assert _record(path, report)
+    [entry] = read_store(Course()).portfolio
+    assert entry["project"] == "training-pipeline"  # from .copier-answers.yml
+    assert (entry["score"], entry["passed"]) == (report.score, True)
+    sql_row = next(line for line in evidence_markdown(Course()).splitlines()
+                   if line.startswith("| SQL |"))
+    assert f"training-pipeline `{path.name}` (rubric 100/100)" in sql_row
