@@ -196,6 +196,31 @@ def test_untouched_release_earns_zero(lab, tmp_root):
 
 
 @pytest.mark.parametrize("lab", [_lab_param(lab) for lab in LABS])
+def test_validate_fails_every_visible_test_of_the_untouched_release(lab, tmp_path):
+    """A learner who presses Validate (nbgrader, in JupyterLab) on a notebook they have not
+    touched must see every test fail: a visible test that passes on ``raise
+    NotImplementedError`` tells them an exercise is done when it is not."""
+    from nbgrader.validator import Validator
+    from traitlets.config import Config
+
+    config = Config()
+    config.Execute.timeout = 120
+    for name in lab.notebooks:
+        notebook = read_notebook(REPO / "labs" / lab.id / name)
+        for cell in notebook.cells:
+            if "parameters" in cell.metadata.get("tags", []):
+                cell.source = cell.source.replace("smoke = False", "smoke = True")
+        path = tmp_path / name
+        nbformat.write(notebook, path)
+        failed = {" ".join(c["source"].split())
+                  for c in Validator(config=config).validate(str(path)).get("failed", [])}
+        passing = [nbgrader_meta(c)["grade_id"] for c in notebook.cells
+                   if nbgrader_meta(c).get("grade") and c.cell_type == "code"
+                   and " ".join(c.source.split()) not in failed]
+        assert passing == [], f"{name}: these visible tests pass on the untouched release"
+
+
+@pytest.mark.parametrize("lab", [_lab_param(lab) for lab in LABS])
 def test_lab_has_realistic_wrong_answers(lab):
     assert len(_wrong_answers(lab.id)) >= 3, f"add wrong answers to {WRONG / lab.id}.yaml"
 
