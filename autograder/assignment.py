@@ -48,7 +48,8 @@ class Assignment:
         folder = Path(folder)
         if not folder.is_dir():
             raise UsageError(f"{folder} is not a folder; --source takes an nbgrader source "
-                             "assignment, e.g. course/source/ps1")
+                             "assignment, e.g. `mle grade --source course/source/ps1 "
+                             "course/submitted --out grading`")
         folder = folder.resolve()
         if not NBGRADER_ID.match(folder.name):
             raise UsageError(f"{folder.name!r} cannot be an nbgrader assignment name (use "
@@ -56,7 +57,8 @@ class Assignment:
         notebooks = tuple(sorted(p.name for p in folder.glob("*.ipynb")))
         if not notebooks:
             raise UsageError(f"{folder} has no notebooks (*.ipynb): --source takes the folder "
-                             "of an assignment's source notebooks")
+                             "of an assignment's source notebooks, e.g. `mle grade --source "
+                             "course/source/ps1 course/submitted --out grading`")
         files = []
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder)

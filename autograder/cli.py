@@ -34,7 +34,10 @@ def _shown(path: Path) -> str:
 @app.command("list")
 @friendly
 def list_command() -> None:
-    """The labs, the skills each practises, and how far you are."""
+    """The labs, the skills each practises, and how far you are.
+
+    Example: mle list   (then: mle start 1)
+    """
     from .learner import list_labs
 
     for row in list_labs():
@@ -48,7 +51,10 @@ def list_command() -> None:
 @friendly
 def release(labs: Annotated[list[str] | None, typer.Argument(
         help="lab ids or numbers; default: every lab that has notebooks")] = None) -> None:
-    """Regenerate labs/ (the learners' notebooks) from solutions/ with nbgrader."""
+    """Regenerate labs/ (the learners' notebooks) from solutions/ with nbgrader.
+
+    Example: mle release 4   (or: mle release, for every written lab)
+    """
     from .course import Course
     from .release import release_lab
 
@@ -63,7 +69,10 @@ def release(labs: Annotated[list[str] | None, typer.Argument(
 @app.command()
 @friendly
 def start(lab: LabArg) -> None:
-    """Copy a lab into work/<lab>/, your own untracked copy (an existing copy is never touched)."""
+    """Copy a lab into work/<lab>/, your own untracked copy (an existing copy is never touched).
+
+    Example: mle start 1   (then: mle lab, and open work/lab01-python-sql/)
+    """
     from .learner import start_lab
 
     started = start_lab(lab=lab)
@@ -98,7 +107,10 @@ def lab(port: Annotated[int | None, typer.Option(help="port to serve on")] = Non
 def check(lab: LabArg,
           notebook: Annotated[Path | None, typer.Option(
               help="the notebook to check (default: your copy in work/<lab>/)")] = None) -> None:
-    """Grade your notebook the way the instructor will, and record the attempt."""
+    """Grade your notebook the way the instructor will, and record the attempt.
+
+    Example: mle check 1   (in a notebook cell: %load_ext autograder, then %mle check 1)
+    """
     from .course import Course
     from .self_check import check_dir, check_lab, notebooks_to_check
 
@@ -134,7 +146,10 @@ def check(lab: LabArg,
 def hint(lab: LabArg,
          exercise: Annotated[str, typer.Argument(help="exercise id or number, e.g. ex03 or 3")],
          level: Annotated[int, typer.Option(help="how many hint levels to show")] = 1) -> None:
-    """Show an exercise's hints, one level at a time."""
+    """Show an exercise's hints, one level at a time.
+
+    Example: mle hint 1 ex03 --level 2
+    """
     from .learner import hints
 
     title, shown, total = hints(lab=lab, exercise=exercise, level=level)
@@ -247,10 +262,12 @@ def grade(
     if source is not None and submissions is None and lab is not None:
         lab, submissions = None, Path(lab)  # `mle grade --source SRC SUBMISSIONS`
     if submissions is None or out is None or (lab is None) == (source is None):
-        raise UsageError("usage: mle grade LAB SUBMISSIONS --out OUT, or "
-                         "mle grade --source ASSIGNMENT_FOLDER SUBMISSIONS --out OUT")
+        raise UsageError("usage: `mle grade LAB SUBMISSIONS --out OUT`, or "
+                         "`mle grade --source ASSIGNMENT_FOLDER SUBMISSIONS --out OUT`")
     if executor not in ("pool", "dask") or (scheduler and executor != "dask"):
-        raise UsageError("--executor is pool or dask; --scheduler goes with --executor dask")
+        raise UsageError("--executor is pool or dask; --scheduler goes with --executor dask, "
+                         "e.g. `mle grade 1 subs/ --out out/ --executor dask --scheduler "
+                         "tcp://127.0.0.1:8786`")
     mode = resolve_mode(sandbox or Settings().sandbox)
     running = None
     if executor == "dask":
@@ -280,9 +297,34 @@ def _print_protections(lines: list[str]) -> None:
 
 @app.command()
 @friendly
+def site(out: Annotated[Path | None, typer.Option(
+        help="output folder (default: build/site)")] = None) -> None:
+    """Build the course website (static, offline): syllabus, skills map, every lab read-only.
+
+    Example: mle site   (the same as make site; open build/site/index.html)
+    """
+    import logging
+    import sys
+
+    from .site import build_site
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    logging.getLogger("mkdocs").addHandler(handler)
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    built = build_site(out=out)
+    typer.echo(f"The course site: {_shown(built)}/index.html (with search: "
+               f"python -m http.server -d {_shown(built)})")
+
+
+@app.command()
+@friendly
 def demo(out: Annotated[Path, typer.Option(help="where the demo writes")] = Path("demo-output"),
          workers: Annotated[int | None, typer.Option(min=1)] = None) -> None:
-    """Release Lab 1, grade a small made-up cohort, and show the grades and feedback."""
+    """Release Lab 1, grade a small made-up cohort, and show the grades and feedback.
+
+    Example: mle demo --out demo-output   (then open demo-output/report.html)
+    """
     from .demo import COHORT, run_demo
     from .report import format_table
 

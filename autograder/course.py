@@ -62,7 +62,8 @@ class Course:
             skills = yaml.safe_load(self.settings.skills_path.read_text(encoding="utf-8"))
         except FileNotFoundError as error:
             raise SetupError(f"{error.filename} is missing: run mle from the course checkout "
-                             "(or set MLE_ROOT to it)") from None
+                             "(`cd ml-engineer-labs && mle list`), or set MLE_ROOT to it"
+                             ) from None
         self.labs = [Lab(**entry) for entry in syllabus["labs"]]
         self.skills = [Skill(**entry) for entry in skills["skills"]]
 
@@ -74,7 +75,8 @@ class Course:
             if text == lab.id or (match and int(match.group(1)) == lab.number):
                 return lab
         known = ", ".join(f"{lab.number} ({lab.id})" for lab in self.labs)
-        raise UsageError(f"there is no lab {ref!r}; choose one of: {known}")
+        raise UsageError(f"there is no lab {ref!r}; choose one of: {known} "
+                         "(`mle list` shows them)")
 
     def solution_dir(self, lab: Lab) -> Path:
         return self.root / "solutions" / lab.id

@@ -132,5 +132,5 @@ def check_scheduler_address(address: str) -> None:
                                                                   "::1", None):
         return
     raise UsageError(f"the Dask scheduler {address!r} is neither on this machine nor reached "
-                     "over TLS: grading traffic carries hidden tests, so use tls://HOST:PORT "
-                     "(see the README)")
+                     "over TLS: grading traffic carries hidden tests, so use "
+                     "`--scheduler tls://HOST:PORT` (see the README)")

@@ -94,7 +94,8 @@ def grade_cohort(*, lab: str | None = None, source: Path | None = None, submissi
     settings = settings or Settings()
     if (lab is None) == (source is None):
         raise UsageError("grade either a lab of this course or an assignment (--source), "
-                         "not both")
+                         "not both: `mle grade 1 SUBMISSIONS --out OUT` or `mle grade --source "
+                         "DIR SUBMISSIONS --out OUT`")
     assignment = Assignment.from_lab(Course(settings).lab(lab), Course(settings)) \
         if lab is not None else Assignment.from_source(Path(source))
     return grade_assignment(assignment, submissions=submissions, out=out, workers=workers,
@@ -154,7 +155,8 @@ def find_submissions(folder: Path, assignment: Assignment) -> list[Submission]:
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder; it should hold one folder per student "
                          f"with {', '.join(assignment.notebooks)} inside (or nbgrader's "
-                         f"submitted/<student>/{assignment.id}/)")
+                         f"submitted/<student>/{assignment.id}/), e.g. `mle grade 1 "
+                         "submissions/ --out grading/`")
     if (folder / "submitted").is_dir() and ((folder / "nbgrader_config.py").is_file()
                                             or (folder / "source").is_dir()):
         folder = folder / "submitted"

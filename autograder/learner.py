@@ -80,4 +80,5 @@ def hints(*, lab: str, exercise: str, level: int = 1,
                 return found.title, found.hints[:max(level, 1)], len(found.hints)
     known = ", ".join(e.id for n in the_lab.notebooks
                       for e in exercises(read_notebook(course.solution_dir(the_lab) / n)))
-    raise UsageError(f"{the_lab.id} has no exercise {exercise!r}; its exercises are {known}")
+    raise UsageError(f"{the_lab.id} has no exercise {exercise!r}; its exercises are {known}, "
+                     f"e.g. `mle hint {the_lab.number} ex01`")

@@ -154,7 +154,8 @@ def _bwrap_works(binary: str) -> bool:
 def resolve_mode(mode: str) -> str:
     """``auto`` becomes the strongest sandbox available; refuse when none is and it was asked."""
     if mode not in MODES:
-        raise UsageError(f"unknown sandbox {mode!r}; choose one of {', '.join(MODES)}")
+        raise UsageError(f"unknown sandbox {mode!r}; choose one of {', '.join(MODES)}, e.g. "
+                         "`mle grade 1 submissions/ --out grading/ --sandbox auto`")
     if mode == "none":
         return "none"
     if find_bwrap():

@@ -101,11 +101,12 @@ def build_site(*, out: Path | None = None, settings: Settings | None = None) -> 
 def _check_out(out: Path, root: Path) -> None:
     """``out`` is replaced by the new site: never let it be the course or someone's files."""
     if out == root.resolve() or out in root.resolve().parents:
-        raise UsageError(f"{out} holds the course itself; build the site into a new folder")
+        raise UsageError(f"{out} holds the course itself; build the site into a new folder, "
+                         "e.g. `make site` (build/site/)")
     if out.exists() and not (out.is_dir() and (not any(out.iterdir())
                                                or (out / "index.html").is_file())):
         raise UsageError(f"{out} is not empty and is not a built site (no index.html); "
-                         "choose an empty or new folder")
+                         "choose an empty or new folder, e.g. `make site` (build/site/)")
 
 
 def site_config(nav: list) -> dict:

@@ -23,7 +23,10 @@ def new_command(
     name: Annotated[str | None, typer.Option(help="Project name (README title)")] = None,
     author: Annotated[str | None, typer.Option(help="Your name (LICENSE, pyproject)")] = None,
 ) -> None:
-    """Render a portfolio template, make the first commit and print the next steps."""
+    """Render a portfolio template, make the first commit and print the next steps.
+
+    Example: mle portfolio new training-pipeline ~/code/my-pipeline --author "Ada Lovelace"
+    """
     path = new_project(kind=kind, dest=dest, name=name, author=author)
     typer.echo(next_steps(path))
 
@@ -36,7 +39,10 @@ def check_command(
     timeout: Annotated[float, typer.Option(help="Seconds allowed for its tests")] = (
         DEFAULT_TEST_TIMEOUT),
 ) -> None:
-    """Score a repository: tests, linters, README, model card, skills. Exit 1 below the mark."""
+    """Score a repository: tests, linters, README, model card, skills. Exit 1 below the mark.
+
+    Example: mle portfolio check ~/code/my-pipeline   (recorded for mle progress --markdown)
+    """
     report = check_project(path=directory, run_tests=not no_tests, test_timeout=timeout)
     typer.echo(report.render())
     if not no_tests:  # only a full check is evidence for `mle progress --markdown`

@@ -22,7 +22,8 @@ def package_name_for(name: str) -> str:
     """A valid Python package name derived from a project name ("My API" -> "my_api")."""
     slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
     if not slug:
-        raise UsageError(f"cannot make a package name from {name!r}: use letters and digits")
+        raise UsageError(f"cannot make a package name from {name!r}: use letters and digits, "
+                         "e.g. `--name \"Flight Delay API\"`")
     return slug if slug[0].isalpha() else f"project_{slug}"
 
 
@@ -34,10 +35,12 @@ def new_project(*, kind: str, dest: Path, name: str | None = None,
     ``copier update`` can later bring in template improvements.
     """
     if kind not in KINDS:
-        raise UsageError(f"unknown portfolio kind {kind!r}: choose one of {', '.join(KINDS)}")
+        raise UsageError(f"unknown portfolio kind {kind!r}: choose one of {', '.join(KINDS)}, "
+                         "e.g. `mle portfolio new training-pipeline ~/code/my-pipeline`")
     dest = Path(dest).resolve()
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
-        raise UsageError(f"{dest} already exists and is not empty: choose a new folder")
+        raise UsageError(f"{dest} already exists and is not empty: choose a new folder, e.g. "
+                         f"`mle portfolio new {kind} {dest}-2`")
     git = shutil.which("git")
     if git is None:
         raise SetupError("git is not installed: install it (https://git-scm.com) and re-run")
@@ -60,7 +63,7 @@ def _render(source: Path, dest: Path, data: dict) -> None:
 
     if not (source / "copier.yml").is_file():
         raise SetupError(f"{source / 'copier.yml'} is missing: run mle from a full checkout of "
-                         "ML Engineer Labs (pip install -e .)")
+                         "ML Engineer Labs (`make install` there)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # DirtyLocalWarning while templates are edited

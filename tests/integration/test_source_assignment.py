@@ -187,7 +187,7 @@ def test_source_folder_errors_are_clear(tmp_path):
                                    "--out", str(tmp_path / "o")])
     assert run.exit_code != 0 and "has no notebooks" in run.output, run.output
     run = CliRunner().invoke(app, ["grade", "--source", str(SOURCE), "--out", str(tmp_path)])
-    assert run.exit_code != 0 and "usage: mle grade" in run.output, run.output
+    assert run.exit_code != 0 and "usage: `mle grade" in run.output, run.output
 
 
 def test_a_symlinked_notebook_is_refused(release, tmp_path):
