@@ -18,11 +18,14 @@ class Settings(BaseSettings):
 
 
 class DriftThresholds(BaseSettings):
-    """A feature has drifted when PSI reaches ``psi`` or the KS test p-value drops below
-    ``ks_pvalue``. PSI 0.1-0.2 is a common "watch" band and >= 0.2 a common "act" band."""
+    """A feature has drifted when its PSI reaches both ``psi`` (PSI 0.1-0.2 is a common
+    "watch" band and >= 0.2 a common "act" band) and what chance reaches at this window's
+    size, or when its KS p-value drops below ``ks_pvalue`` and the Bonferroni level. Both are
+    set so that a window with no drift alarms with probability about ``false_alarm_rate``."""
 
     model_config = SettingsConfigDict(env_prefix="DRIFT_")
 
     psi: float = 0.2
     ks_pvalue: float = 0.01
+    false_alarm_rate: float = 0.05
     min_samples: int = 50

@@ -4,6 +4,14 @@ Numeric features get PSI (on reference-quantile bins) and a two-sample KS test; 
 features get PSI over their categories. Any drifted feature writes ``alert.json`` next to a
 JSON + Markdown report with one plot per feature.
 
+A fixed PSI cut-off ignores sample size: 50 predictions drawn from the training data itself
+often score PSI > 0.2 by chance alone, and with six features tested at once most windows
+would alarm. So each feature's cut-off is the larger of the "act" floor (PSI 0.2) and what
+chance gives at this window's size: the (1 - rate / features) quantile of PSI between the
+reference and samples of the same size drawn from the reference. The KS test gets the same
+Bonferroni correction. Together they keep the false-alarm rate per window at about
+``false_alarm_rate`` when nothing has changed (tested), whatever the window size.
+
     python -m <package>.drift --artifact-dir artifacts/model --log logs/predictions.jsonl
 """
 
@@ -24,31 +32,44 @@ from .config import DriftThresholds
 from .prediction_log import read_log
 from .train import CATEGORICAL, NUMERIC
 
-EPSILON = 1e-4
+SMOOTHING = 0.5  # a half count added to every bin (Jeffreys), on both sides
 
 
-def _psi_from_shares(expected: np.ndarray, actual: np.ndarray) -> float:
-    expected, actual = np.clip(expected, EPSILON, None), np.clip(actual, EPSILON, None)
-    return float(np.sum((actual - expected) * np.log(actual / expected)))
+def _psi_from_counts(expected: np.ndarray, actual: np.ndarray) -> np.ndarray:
+    """PSI from bin counts (rows of several windows at once, or one window).
+
+    An empty bin has share 0 and PSI's log would be infinite; clipping it to a tiny share
+    instead makes one empty rare bin (no missing ``sex`` in 100 rows, say) worth PSI 0.26 on its
+    own. Adding half a count to every bin keeps small windows honest.
+    """
+    expected = (expected + SMOOTHING) / (expected + SMOOTHING).sum(axis=-1, keepdims=True)
+    actual = (actual + SMOOTHING) / (actual + SMOOTHING).sum(axis=-1, keepdims=True)
+    return np.sum((actual - expected) * np.log(actual / expected), axis=-1)
+
+
+def _numeric_bins(reference: pd.Series, bins: int = 10) -> np.ndarray:
+    """Bin edges at the reference's quantiles, open at both ends."""
+    edges = np.unique(np.quantile(reference.dropna().to_numpy(float),
+                                  np.linspace(0, 1, bins + 1)))
+    edges[0], edges[-1] = -np.inf, np.inf
+    return edges
 
 
 def psi_numeric(reference: pd.Series, current: pd.Series, bins: int = 10) -> float:
     """Population stability index on bins cut at the reference quantiles."""
-    ref, cur = reference.dropna().to_numpy(float), current.dropna().to_numpy(float)
-    edges = np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1)))
-    edges[0], edges[-1] = -np.inf, np.inf
-    expected = np.histogram(ref, edges)[0] / len(ref)
-    actual = np.histogram(cur, edges)[0] / len(cur)
-    return _psi_from_shares(expected, actual)
+    edges = _numeric_bins(reference, bins)
+    expected = np.histogram(reference.dropna().to_numpy(float), edges)[0]
+    actual = np.histogram(current.dropna().to_numpy(float), edges)[0]
+    return float(_psi_from_counts(expected, actual))
 
 
 def psi_categorical(reference: pd.Series, current: pd.Series) -> float:
     """PSI over category shares; missing values count as their own category."""
     ref, cur = reference.fillna("<missing>"), current.fillna("<missing>")
     categories = sorted(set(ref) | set(cur))
-    expected = ref.value_counts(normalize=True).reindex(categories, fill_value=0).to_numpy()
-    actual = cur.value_counts(normalize=True).reindex(categories, fill_value=0).to_numpy()
-    return _psi_from_shares(expected, actual)
+    expected = ref.value_counts().reindex(categories, fill_value=0).to_numpy()
+    actual = cur.value_counts().reindex(categories, fill_value=0).to_numpy()
+    return float(_psi_from_counts(expected, actual))
 
 
 @dataclass(frozen=True)
@@ -74,23 +95,61 @@ class DriftReport:
         return [f.feature for f in self.features if f.drifted]
 
 
-def detect_drift(reference: pd.DataFrame, current: pd.DataFrame,
-                 thresholds: DriftThresholds) -> DriftReport:
-    """Score every model feature; refuse to judge fewer than ``min_samples`` predictions."""
+def chance_psi(reference: pd.Series, size: int, quantile: float, *, numeric: bool,
+               draws: int = 4000, seed: int = 0) -> float:
+    """The PSI that chance alone reaches with probability ``1 - quantile`` for a window of
+    ``size`` rows when nothing has changed.
+
+    Both sides are samples: the training data is one draw of the population and the window is
+    another. So the null draws both from the reference's own shares (multinomially, in the
+    bins ``psi_numeric``/``psi_categorical`` use), scores each pair, and takes the quantile.
+    """
+    rng = np.random.default_rng(seed)
+    if numeric:
+        values = reference.dropna().to_numpy(float)
+        counts = np.histogram(values, _numeric_bins(reference))[0]
+    else:
+        counts = reference.fillna("<missing>").value_counts().to_numpy()
+    shares = counts / counts.sum()
+    expected = rng.multinomial(int(counts.sum()), shares, size=draws)
+    actual = rng.multinomial(size, shares, size=draws)
+    return float(np.quantile(_psi_from_counts(expected, actual), quantile))
+
+
+def psi_cutoffs(reference: pd.DataFrame, size: int,
+                thresholds: DriftThresholds) -> dict[str, float]:
+    """Each feature's PSI cut-off for a window of ``size`` rows: the "act" floor, or what
+    chance reaches at the Bonferroni level, whichever is higher."""
+    level = 1 - thresholds.false_alarm_rate / len([*NUMERIC, *CATEGORICAL])
+    return {name: max(thresholds.psi, chance_psi(reference[name], size, level,
+                                                 numeric=name in NUMERIC))
+            for name in [*NUMERIC, *CATEGORICAL]}
+
+
+def detect_drift(reference: pd.DataFrame, current: pd.DataFrame, thresholds: DriftThresholds,
+                 cutoffs: dict[str, float] | None = None) -> DriftReport:
+    """Score every model feature; refuse to judge fewer than ``min_samples`` predictions.
+
+    ``cutoffs`` (from ``psi_cutoffs`` for this window size) can be passed in when many
+    windows of one size are judged against one reference.
+    """
     if len(current) < thresholds.min_samples:
         raise ValueError(f"only {len(current)} logged predictions; the drift job needs at least "
                          f"{thresholds.min_samples} (run the simulator or wait for traffic)")
+    cutoffs = cutoffs or psi_cutoffs(reference, len(current), thresholds)
+    ks_level = min(thresholds.ks_pvalue,
+                   thresholds.false_alarm_rate / len([*NUMERIC, *CATEGORICAL]))  # Bonferroni
     results = []
     for name in NUMERIC:
         psi = psi_numeric(reference[name], current[name])
         ks = ks_2samp(reference[name].dropna(), current[name].dropna())
-        drifted = psi >= thresholds.psi or ks.pvalue < thresholds.ks_pvalue
+        drifted = psi >= cutoffs[name] or ks.pvalue < ks_level
         results.append(FeatureDrift(name, "numeric", round(psi, 4), round(float(ks.statistic), 4),
                                     float(f"{ks.pvalue:.4g}"), bool(drifted)))
     for name in CATEGORICAL:
         psi = psi_categorical(reference[name], current[name])
         results.append(FeatureDrift(name, "categorical", round(psi, 4), None, None,
-                                    psi >= thresholds.psi))
+                                    bool(psi >= cutoffs[name])))
     return DriftReport(datetime.now(UTC).isoformat(timespec="seconds"), len(reference),
                        len(current), thresholds.model_dump(), results)
 
@@ -156,8 +215,10 @@ def _markdown(report: DriftReport, plots: dict) -> str:
     lines = [f"# Drift report ({report.created_at})", "",
              f"Reference rows: {report.reference_rows} · production rows: "
              f"{report.current_rows} · status: **{status}**", "",
-             f"Thresholds: PSI ≥ {report.thresholds['psi']} or KS p-value < "
-             f"{report.thresholds['ks_pvalue']}", "",
+             f"Thresholds: PSI ≥ {report.thresholds['psi']} and above what chance reaches "
+             f"at this window's size, or a KS p-value below the Bonferroni level; together "
+             f"about {report.thresholds['false_alarm_rate']:.0%} false alarms per window "
+             "when nothing has changed", "",
              "| Feature | Kind | PSI | KS statistic | KS p-value | Drifted |",
              "|---|---|---|---|---|---|"]
     for f in report.features:
