@@ -11,6 +11,7 @@ from pathlib import Path
 from ..errors import UsageError
 from .documents import model_card_item, readme_item, skills_item
 from .layout import dockerfile_practices_item, files_item, makefile_item, test_layout_item
+from .ownership import ownership_item
 from .rubric import RubricItem, RubricReport
 from .tools import hadolint_item, ruff_item, tests_item, workflow_schema_item, zizmor_item
 
@@ -35,6 +36,7 @@ def check_project(*, path: Path, run_tests: bool = True,
     tests = tests_item(root, test_timeout) if run_tests else RubricItem.skip(
         "test suite passes", 24, "skipped (run_tests=False / --no-tests)")
     items = [
+        ownership_item(root),
         files_item(root),
         makefile_item(root),
         test_layout_item(root),

@@ -32,6 +32,7 @@ class Projects:
 
     def __init__(self, root: Path) -> None:
         self.root, self._paths, self._reports = root, {}, {}
+        self._adapted, self._adapted_reports = {}, {}
 
     def path(self, kind: str) -> Path:
         if kind not in self._paths:
@@ -43,6 +44,19 @@ class Projects:
         if kind not in self._reports:
             self._reports[kind] = check_project(path=self.path(kind), run_tests=True)
         return self._reports[kind]
+
+    def adapted(self, kind: str) -> Path:
+        """The project made a candidate's own, as ADAPTING.md asks (tests/portfolio/adapt.py)."""
+        from tests.portfolio.adapt import adapt
+
+        if kind not in self._adapted:
+            self._adapted[kind] = adapt(self.path(kind), self.root / f"adapted-{kind}")
+        return self._adapted[kind]
+
+    def adapted_report(self, kind: str):
+        if kind not in self._adapted_reports:
+            self._adapted_reports[kind] = check_project(path=self.adapted(kind), run_tests=True)
+        return self._adapted_reports[kind]
 
     def copy(self, kind: str, dest: Path) -> Path:
         """A throwaway copy to break on purpose (without .git)."""

@@ -3,7 +3,11 @@ kind of breakage scored down with the right message and a non-zero exit."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -13,23 +17,69 @@ from autograder.portfolio import check_project
 from autograder.portfolio.cli import app
 from autograder.portfolio.documents import model_card_item, readme_item, skills_item
 from autograder.portfolio.layout import dockerfile_practices_item
+from autograder.portfolio.ownership import NAME as OWNERSHIP
 from autograder.portfolio.tools import zizmor_item
 
 runner = CliRunner()
 
 
-def test_each_template_passes_its_own_check(projects, kind):
+def test_untouched_template_fails_on_ownership_alone(projects, kind):
+    """Every candidate could publish the untouched render: it must not pass, and the report
+    must say what to do. Everything else about the template is sound."""
     report = projects.report(kind)
-    assert report.passed, report.render()
-    assert report.score == report.max_score == 100
+    assert not report.passed, report.render()
+    own = report.item(OWNERSHIP)
+    assert (own.points_earned, own.passed, own.required) == (0, False, True)
+    for part in ("only 0 lines in 0 files differ", "0 commit(s) after the template's first",
+                 "Problem section is still the template's", "TODO(you): markers remain in "
+                 "README.md", "ADAPTING.md"):
+        assert part in own.fix, own.fix
+    assert [i.name for i in report.items if not i.passed] == [OWNERSHIP]
+    assert report.score == report.max_score - own.points_possible == 100
     tests = report.item("test suite passes")
     assert re.match(r"\d+ tests passed", tests.detail)
     assert report.item("ruff is clean").passed
+    assert (projects.path(kind) / "ADAPTING.md").is_file()
+
+
+def test_a_project_adapted_as_the_guide_says_passes(projects):
+    report = projects.adapted_report("training-pipeline")
+    assert report.passed, report.render()
+    assert report.score == report.max_score == 120
+    lines, files, commits = map(int, re.match(r"(\d+) lines in (\d+) files changed, (\d+) own",
+                                              report.item(OWNERSHIP).detail).groups())
+    assert lines >= 100 and files >= 4 and commits == 2
+
+
+def test_a_hollow_adaptation_is_scored_down(projects, tmp_path):
+    """A new problem paragraph in two commits, and nothing else: the floor catches it."""
+    from tests.portfolio.adapt import CANDIDATE, PROBLEM
+
+    root = Path(shutil.copytree(projects.path("training-pipeline"), tmp_path / "hollow"))
+    readme = root / "README.md"
+    text = re.sub(r"## Problem\n.*?(?=\n## )", PROBLEM, readme.read_text(), count=1, flags=re.S)
+    for message, content in (("problem", text), ("tweak", text + "\nMy project.\n")):
+        readme.write_text(content)
+        for args in (["add", "-A"], ["commit", "-m", message]):
+            subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
+                           env={**os.environ, **CANDIDATE})
+    own = check_project(path=root, run_tests=False).item(OWNERSHIP)
+    assert not own.passed
+    assert "lines in 1 files differ from the template" in own.fix
+    assert "commit(s) after" not in own.fix and "Problem section" not in own.fix
+
+
+def test_history_squashed_into_the_first_commit_has_no_own_commits(projects, tmp_path):
+    root = Path(shutil.copytree(projects.adapted("training-pipeline"), tmp_path / "squashed"))
+    shutil.rmtree(root / ".git")
+    own = check_project(path=root, run_tests=False).item(OWNERSHIP)
+    assert not own.passed and "0 commit(s) after the template's first one" in own.fix
 
 
 def test_rendered_report_is_a_checklist(projects):
-    text = projects.report("training-pipeline").render()
+    text = projects.adapted_report("training-pipeline").render()
     assert "[PASS] model card (required): 10/10" in text
+    assert "[PASS] your own work, not the untouched template (required): 20/20" in text
     assert "-> PASSED" in text
 
 
@@ -131,12 +181,12 @@ def test_a_full_check_is_recorded_as_skills_evidence(projects, tmp_path, monkeyp
 
     monkeypatch.setenv("MLE_ROOT", str(REPO))
     monkeypatch.setenv("MLE_STATE_DIR", str(tmp_path / "state"))
-    path = projects.path("training-pipeline")
-    report = projects.report("training-pipeline")
+    path = projects.adapted("training-pipeline")
+    report = projects.adapted_report("training-pipeline")
     assert _record(path, report)
     [entry] = read_store(Course()).portfolio
     assert entry["project"] == "training-pipeline"  # from .copier-answers.yml
     assert (entry["score"], entry["passed"]) == (report.score, True)
     sql_row = next(line for line in evidence_markdown(Course()).splitlines()
                    if line.startswith("| SQL |"))
-    assert f"training-pipeline `{path.name}` (rubric 100/100)" in sql_row
+    assert f"training-pipeline `{path.name}` (rubric 120/120)" in sql_row
