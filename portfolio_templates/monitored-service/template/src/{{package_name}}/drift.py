@@ -230,23 +230,35 @@ def _markdown(report: DriftReport, plots: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Exit statuses, distinct so that a scheduler (or `make demo`) can tell "drift found" from
+# "the job could not run" (2) and from a crash (Python's own 1).
+NO_DRIFT, CANNOT_RUN, DRIFT_FOUND = 0, 2, 3
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Per-feature drift check with alerting.")
+    parser = argparse.ArgumentParser(description="Per-feature drift check with alerting. Exit "
+                                     "0: no drift; 3: drift found (with --fail-on-drift); "
+                                     "2: the job could not run; 1: it crashed.")
     parser.add_argument("--artifact-dir", type=Path, default=Path("artifacts/model"))
     parser.add_argument("--log", type=Path, default=Path("logs/predictions.jsonl"))
     parser.add_argument("--out", type=Path, default=Path("reports/drift"))
-    parser.add_argument("--fail-on-drift", action="store_true", help="exit 1 when drift is found")
+    parser.add_argument("--fail-on-drift", action="store_true",
+                        help=f"exit {DRIFT_FOUND} when drift is found")
     args = parser.parse_args(argv)
-    reference = pd.read_csv(args.artifact_dir / "reference.csv")
-    current = load_current(args.log)
-    report = detect_drift(reference, current, DriftThresholds())
+    try:
+        reference = pd.read_csv(args.artifact_dir / "reference.csv")
+        current = load_current(args.log)
+        report = detect_drift(reference, current, DriftThresholds())
+    except (OSError, ValueError) as error:  # no artifact, no log, too few predictions
+        print(f"drift job could not run: {error}", file=sys.stderr)
+        return CANNOT_RUN
     alert = write_report(report, reference, current, args.out)
     print(f"report: {args.out / 'drift_report.md'}")
     if alert is None:
         print("no drift detected")
-        return 0
+        return NO_DRIFT
     print(f"ALERT written to {alert}: drifted features {', '.join(report.drifted_features)}")
-    return 1 if args.fail_on_drift else 0
+    return DRIFT_FOUND if args.fail_on_drift else NO_DRIFT
 
 
 if __name__ == "__main__":

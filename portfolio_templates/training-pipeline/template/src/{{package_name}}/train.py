@@ -89,7 +89,7 @@ def run_pipeline(config: PipelineConfig) -> RunResult:
         n_train=len(train_x),
         n_test=len(test_x),
     )
-    artifact_dir = save_artifact(config, model, metrics, version, train_x)
+    artifact_dir = save_artifact(config, model, metrics, version, train_x, promote=gate.passed)
     run_id = None
     if config.tracking.enabled:
         from .tracking import log_run
@@ -102,9 +102,19 @@ def run_pipeline(config: PipelineConfig) -> RunResult:
 
 
 def save_artifact(
-    config: PipelineConfig, model: Pipeline, metrics: dict, version: str, train_x: pd.DataFrame
+    config: PipelineConfig,
+    model: Pipeline,
+    metrics: dict,
+    version: str,
+    train_x: pd.DataFrame,
+    *,
+    promote: bool,
 ) -> Path:
-    """Write ``<artifacts>/<version>/`` (model.joblib, metrics.json, metadata.json) + LATEST."""
+    """Write ``<artifacts>/<version>/`` (model.joblib, metrics.json, metadata.json).
+
+    Only a model that passed the quality gate is promoted: ``LATEST``, which the services
+    load, then names it. A rejected model is still saved, for inspection, but never served.
+    """
     root = Path(config.output.artifacts_dir)
     artifact_dir = root / version
     artifact_dir.mkdir(parents=True, exist_ok=True)
@@ -120,8 +130,10 @@ def save_artifact(
         "numeric_features": config.data.numeric_features,
         "categorical_features": config.data.categorical_features,
         "config": json.loads(config.model_dump_json()),
+        "promoted": promote,
     }
     (artifact_dir / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
     train_x.to_csv(artifact_dir / "reference.csv", index=False)
-    (root / "LATEST").write_text(version + "\n")
+    if promote:
+        (root / "LATEST").write_text(version + "\n")
     return artifact_dir
