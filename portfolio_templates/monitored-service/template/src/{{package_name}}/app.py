@@ -35,7 +35,8 @@ UNAVAILABLE = {503: {"model": ErrorMessage, "description": "No model artifact is
 def get_predictor(request: Request) -> Predictor:
     predictor = request.app.state.predictor
     if predictor is None:
-        request.app.state.metrics.errors.labels(kind="model_unavailable").inc()
+        if request.url.path.startswith("/predict"):  # a health probe is not a failed prediction
+            request.app.state.metrics.errors.labels(kind="model_unavailable").inc()
         raise HTTPException(status_code=503, detail=request.app.state.load_error)
     return predictor
 
@@ -69,15 +70,18 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
     @app.middleware("http")
     async def time_requests(request: Request, call_next):
         start = time.perf_counter()
+        status = 500  # a handler that crashes answers 500: it still counts in the latency
         try:
             response = await call_next(request)
+            status = response.status_code
         except Exception:
             app.state.metrics.errors.labels(kind="internal").inc()
             raise
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        app.state.metrics.latency.labels(request.method, route, str(response.status_code)).observe(
-            time.perf_counter() - start
-        )
+        finally:
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            app.state.metrics.latency.labels(request.method, route, str(status)).observe(
+                time.perf_counter() - start
+            )
         return response
 
     @app.exception_handler(RequestValidationError)

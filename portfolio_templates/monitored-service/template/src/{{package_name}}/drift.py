@@ -154,6 +154,30 @@ def detect_drift(reference: pd.DataFrame, current: pd.DataFrame, thresholds: Dri
                        len(current), thresholds.model_dump(), results)
 
 
+def write_metrics(report: DriftReport, path: Path) -> Path:
+    """The drift scores as Prometheus metrics, in the text format that node_exporter's
+    textfile collector (or a Pushgateway) publishes: Prometheus can then graph PSI per
+    feature and alert on it like any other signal."""
+    from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
+
+    registry = CollectorRegistry()
+    psi = Gauge("drift_psi", "PSI of a feature, production vs training", ["feature"],
+                registry=registry)
+    drifted = Gauge("drift_detected", "1 when the feature drifted in the last run", ["feature"],
+                    registry=registry)
+    rows = Gauge("drift_window_rows", "Predictions in the last drift window", registry=registry)
+    last = Gauge("drift_last_run_timestamp_seconds", "When the drift job last ran",
+                 registry=registry)
+    for feature in report.features:
+        psi.labels(feature.feature).set(feature.psi)
+        drifted.labels(feature.feature).set(int(feature.drifted))
+    rows.set(report.current_rows)
+    last.set(datetime.fromisoformat(report.created_at).timestamp())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_to_textfile(str(path), registry)
+    return path
+
+
 def load_current(log_path: Path) -> pd.DataFrame:
     if not log_path.is_file():
         raise FileNotFoundError(f"no prediction log at {log_path}: run `make simulate` first")
@@ -253,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"drift job could not run: {error}", file=sys.stderr)
         return CANNOT_RUN
     alert = write_report(report, reference, current, args.out)
-    print(f"report: {args.out / 'drift_report.md'}")
+    write_metrics(report, args.out / "drift.prom")
+    print(f"report: {args.out / 'drift_report.md'} (metrics: {args.out / 'drift.prom'})")
     if alert is None:
         print("no drift detected")
         return NO_DRIFT
