@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from .documents import model_card_item, readme_item, skills_item
+from .honesty import ci_runs_tests_item, hollow_tests_item, lint_not_silenced_item
 from .layout import dockerfile_practices_item, files_item, makefile_item, test_layout_item
 from .ownership import ownership_item
 from .rubric import RubricItem, RubricReport
@@ -41,10 +42,13 @@ def check_project(*, path: Path, run_tests: bool = True,
         makefile_item(root),
         test_layout_item(root),
         tests,
+        hollow_tests_item(root),
         ruff_item(root),
+        lint_not_silenced_item(root),
         hadolint_item(root),
         dockerfile_practices_item(root),
         workflow_schema_item(root),
+        ci_runs_tests_item(root),
         zizmor_item(root),
         readme_item(root),
         skills_item(root),

@@ -35,7 +35,7 @@ def test_untouched_template_fails_on_ownership_alone(projects, kind):
                  "README.md", "ADAPTING.md"):
         assert part in own.fix, own.fix
     assert [i.name for i in report.items if not i.passed] == [OWNERSHIP]
-    assert report.score == report.max_score - own.points_possible == 100
+    assert report.score == report.max_score - own.points_possible
     tests = report.item("test suite passes")
     assert re.match(r"\d+ tests passed", tests.detail)
     assert report.item("ruff is clean").passed
@@ -45,7 +45,7 @@ def test_untouched_template_fails_on_ownership_alone(projects, kind):
 def test_a_project_adapted_as_the_guide_says_passes(projects):
     report = projects.adapted_report("training-pipeline")
     assert report.passed, report.render()
-    assert report.score == report.max_score == 120
+    assert report.score == report.max_score
     lines, files, commits = map(int, re.match(r"(\d+) lines in (\d+) files changed, (\d+) own",
                                               report.item(OWNERSHIP).detail).groups())
     assert lines >= 100 and files >= 4 and commits == 2
@@ -189,4 +189,34 @@ def test_a_full_check_is_recorded_as_skills_evidence(projects, tmp_path, monkeyp
     assert (entry["score"], entry["passed"]) == (report.score, True)
     sql_row = next(line for line in evidence_markdown(Course()).splitlines()
                    if line.startswith("| SQL |"))
-    assert f"training-pipeline `{path.name}` (rubric 120/120)" in sql_row
+    assert (f"training-pipeline `{path.name}` (rubric {report.max_score}/{report.max_score})"
+            in sql_row)
+
+
+def test_tests_that_cannot_fail_are_named(projects, tmp_path):
+    root = projects.copy("training-pipeline", tmp_path / "p")
+    (root / "tests" / "code" / "test_padding.py").write_text(
+        "def test_always_green():\n    assert True\n\n\n"
+        "def test_runs_but_checks_nothing():\n    total = sum([1, 2])\n")
+    item = check_project(path=root, run_tests=False).item(
+        "tests can fail (each has a real assertion)")
+    assert not item.passed and item.points_earned < item.points_possible
+    assert "test_padding.py::test_always_green (only asserts a constant)" in item.fix
+    assert "test_padding.py::test_runs_but_checks_nothing (asserts nothing)" in item.fix
+
+
+def test_a_ci_that_runs_no_tests_is_scored_down(projects, tmp_path):
+    root = projects.copy("prediction-api", tmp_path / "p")
+    workflow = root / ".github" / "workflows" / "ci.yml"
+    workflow.write_text(workflow.read_text().replace("make test", "echo tests skipped"))
+    item = check_project(path=root, run_tests=False).item("CI runs the tests")
+    assert not item.passed and "no workflow step runs the tests" in item.fix
+
+
+def test_a_linter_silenced_by_its_own_config_is_scored_down(projects, tmp_path):
+    root = projects.copy("monitored-service", tmp_path / "p")
+    (root / "ruff.toml").write_text('[lint]\nignore = ["ALL"]\n')
+    report = check_project(path=root, run_tests=False)
+    assert report.item("ruff is clean").passed  # silenced: ruff itself finds nothing
+    item = report.item("the linter is not silenced by its own config")
+    assert not item.passed and 'ignore = ["ALL"]' in item.fix
