@@ -30,7 +30,7 @@ release: install  ## regenerate labs/ from solutions/
 	$(BIN)/mle release
 
 site: install  ## the course website (offline, static) in build/site/
-	$(BIN)/python -m autograder.site --out build/site
+	$(BIN)/mle site --out build/site
 
 bench: install  ## mle grade vs plain nbgrader autograde on the same cohort
 	$(BIN)/python benchmarks/grade_cohort.py

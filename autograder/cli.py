@@ -303,15 +303,9 @@ def site(out: Annotated[Path | None, typer.Option(
 
     Example: mle site   (the same as make site; open build/site/index.html)
     """
-    import logging
-    import sys
+    from .site import build_site, log_to_stderr
 
-    from .site import build_site
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-    logging.getLogger("mkdocs").addHandler(handler)
-    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    log_to_stderr()
     built = build_site(out=out)
     typer.echo(f"The course site: {_shown(built)}/index.html (with search: "
                f"python -m http.server -d {_shown(built)})")

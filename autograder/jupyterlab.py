@@ -30,7 +30,7 @@ class LabLaunch:
 
 
 def lab_launch(*, settings: Settings | None = None, port: int | None = None,
-               token: str | None = None, open_browser: bool = True,
+               open_browser: bool = True,
                ip: str = "127.0.0.1") -> LabLaunch:
     """The command and environment that start a learner's JupyterLab on ``work/``."""
     course = Course(settings)
@@ -46,8 +46,6 @@ def lab_launch(*, settings: Settings | None = None, port: int | None = None,
     command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={folder}", f"--ip={ip}"]
     if port is not None:
         command.append(f"--port={port}")
-    if token is not None:
-        command.append(f"--IdentityProvider.token={token}")
     if not open_browser:
         command.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:

@@ -14,7 +14,6 @@ mode, so any warning fails the build. Two rules keep the site safe to publish:
 
 from __future__ import annotations
 
-import argparse
 import logging
 import posixpath
 import re
@@ -27,10 +26,9 @@ import nbformat
 import yaml
 
 from .course import Course, Lab
-from .errors import MleError, SetupError, UsageError
+from .errors import SetupError, UsageError
 from .notebooks import HINT_BOX, mle_meta, read_notebook
 from .settings import Settings
-from .startup import skip_slow_optional_imports
 
 log = logging.getLogger("mkdocs.plugins.mle_site")  # under "mkdocs": counted by strict mode
 
@@ -312,26 +310,9 @@ class OfflinePages:
         return REMOTE_LINK.sub("", output)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m autograder.site [--out DIR]``: what ``make site`` runs."""
-    parser = argparse.ArgumentParser(prog="python -m autograder.site", description=__doc__
-                                     .splitlines()[0])
-    parser.add_argument("--out", type=Path, help="output folder (default: build/site)")
-    args = parser.parse_args(argv)
-    skip_slow_optional_imports()  # before the first notebook is validated: see startup.py
+def log_to_stderr() -> None:
+    """MkDocs' progress and warnings on stderr, as ``mle site`` (and ``make site``) show them."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
     logging.getLogger("mkdocs").addHandler(handler)
     logging.getLogger("mkdocs").setLevel(logging.INFO)
-    try:
-        out = build_site(out=args.out)
-    except MleError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    print(f"The course site is in {out}: open {out / 'index.html'} in a browser, or serve it "
-          f"with `python -m http.server -d {out}`.")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

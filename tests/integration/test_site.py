@@ -191,9 +191,10 @@ class Built:
 
 
 def make_site(out: Path, root: Path = REPO) -> Built:
-    """`python -m autograder.site`, what `make site` runs, in a fresh process."""
+    """`mle site`, what `make site` runs, in a fresh process."""
     env = {**os.environ, "MLE_ROOT": str(root)}
-    run = subprocess.run([sys.executable, "-m", "autograder.site", "--out", str(out)], cwd=REPO,
+    run = subprocess.run([sys.executable, "-m", "autograder", "site", "--out", str(out)],
+                         cwd=REPO,
                          env=env, capture_output=True, text=True, timeout=600)
     return Built(out, run.returncode, run.stdout + run.stderr)
 
