@@ -33,6 +33,7 @@ class Assignment:
     grade_parameters: dict = field(default_factory=dict)
     limits: LabLimits = field(default_factory=LabLimits)
     hint_command: str | None = None  # how a learner asks for hints, for the feedback page
+    preload: tuple[str, ...] = ()  # imported once per grading worker (see zygote.py)
 
     @classmethod
     def from_lab(cls, lab: Lab, course: Course) -> Assignment:
@@ -40,7 +41,7 @@ class Assignment:
         return cls(id=lab.id, title=f"Lab {lab.number}: {lab.title}",
                    source_dir=course.solution_dir(lab), notebooks=tuple(lab.notebooks),
                    data=lab.data, grade_parameters=dict(lab.grade_parameters), limits=lab.limits,
-                   hint_command=f"mle hint {lab.number}")
+                   hint_command=f"mle hint {lab.number}", preload=tuple(lab.preload))
 
     @classmethod
     def from_source(cls, folder: Path, limits: LabLimits | None = None) -> Assignment:
@@ -72,8 +73,56 @@ class Assignment:
                              f"notebooks; every submission gets a copy, so keep it under "
                              f"{MAX_FILES_BYTES // 2**20} MB")
         return cls(id=folder.name, title=folder.name, source_dir=folder, notebooks=notebooks,
-                   files=tuple(files), limits=limits or LabLimits())
+                   files=tuple(files), limits=limits or LabLimits(),
+                   preload=imported_modules([folder / n for n in notebooks]))
 
     def file_bytes(self) -> dict[str, bytes]:
         """The source's own files, as every job receives them (never the learner's copies)."""
         return {name: (self.source_dir / name).read_bytes() for name in self.files}
+
+
+# Imported at start-up, they would keep state a kernel must find fresh (matplotlib reads its
+# config folder once) or start threads before the fork: each kernel imports them itself.
+NOT_PRELOADED = {"matplotlib", "IPython", "autograder", "__future__", "multiprocessing",
+                 "threading", "asyncio", "concurrent"}
+
+
+def imported_modules(notebooks: list[Path]) -> tuple[str, ...]:
+    """The installed top-level modules that the code cells of ``notebooks`` import: what a
+    grading worker can import once for all the submissions (an instructor's own assignment
+    names no ``preload`` list, so it is read from the source)."""
+    import ast
+    import importlib.util
+    import json
+    import sys
+
+    found: set[str] = set()
+    for path in notebooks:
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            continue
+        for cell in cells:
+            if cell.get("cell_type") != "code":
+                continue
+            source = cell.get("source", "")
+            source = "".join(source) if isinstance(source, list) else str(source)
+            lines = [line for line in source.splitlines()
+                     if not line.lstrip().startswith(("%", "!"))]
+            try:
+                tree = ast.parse("\n".join(lines))
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    found |= {alias.name.split(".")[0] for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module.split(".")[0])
+    wanted = []
+    for name in sorted(found - NOT_PRELOADED - set(sys.builtin_module_names)):
+        try:
+            if importlib.util.find_spec(name) is not None:
+                wanted.append(name)
+        except (ImportError, ValueError):
+            continue
+    return tuple(wanted)

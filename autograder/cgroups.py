@@ -36,6 +36,11 @@ class JobCgroup:
         moves = " && ".join(f"echo $$ > '{folder}/cgroup.procs'" for folder in self.folders)
         return ["/bin/sh", "-c", f'{moves} && exec "$@"', "mle-cgroup", *argv]
 
+    def add(self, pid: int) -> None:
+        """Move a running process (and what it starts from now on) into this group."""
+        for folder in self.folders:
+            (folder / "cgroup.procs").write_text(str(pid))
+
     def pids(self) -> set[int]:
         found: set[int] = set()
         for folder in self.folders:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
 from .errors import UsageError
-from .jobs import Job, JobResult, run_job
+from .jobs import Job, JobResult, grade_in_worker, prestart_zygote, run_job
 from .startup import skip_slow_optional_imports
 
 
@@ -23,13 +23,25 @@ class Executor(Protocol):
 
 
 class InProcessExecutor:
-    """Run jobs one after another in this process (the kernel is still its own process)."""
+    """Run jobs one after another in this process (the kernel is still its own process).
+
+    With ``reuse_kernels`` (a learner's ``mle check``) the kernel is forked from a zygote that
+    the grader starts before it reads and sanitises the notebook, so the lab's imports run on
+    another core meanwhile instead of after it."""
 
     parallel = 1  # kernels running at once on this machine
 
+    def __init__(self, *, reuse_kernels: bool = False) -> None:
+        self.reuse_kernels = reuse_kernels
+
+    def prepare(self, template: Job) -> None:
+        """Called once the jobs' settings are known, before the first job is planned."""
+        if self.reuse_kernels:
+            prestart_zygote(template)
+
     def run(self, jobs: Iterable[Job]) -> Iterator[JobResult]:
         for job in jobs:
-            yield run_job(job)
+            yield run_job(job, reuse_kernels=self.reuse_kernels)
 
 
 class ProcessPoolExecutor:
@@ -41,7 +53,7 @@ class ProcessPoolExecutor:
     one bad submission never costs the others their grades.
     """
 
-    def __init__(self, workers: int, task: Callable[[Job], JobResult] = run_job) -> None:
+    def __init__(self, workers: int, task: Callable[[Job], JobResult] = grade_in_worker) -> None:
         self.workers = self.parallel = max(1, workers)
         self.task = task
 
@@ -81,7 +93,7 @@ class DaskExecutor:
     """
 
     def __init__(self, scheduler: str | None = None, *, workers: int = 2, retries: int = 1,
-                 task: Callable[[Job], JobResult] = run_job) -> None:
+                 task: Callable[[Job], JobResult] = grade_in_worker) -> None:
         if scheduler is not None:
             check_scheduler_address(scheduler)
         self.scheduler, self.workers, self.retries, self.task = scheduler, workers, retries, task

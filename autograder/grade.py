@@ -137,6 +137,8 @@ def grade_assignment(assignment: Assignment, *, submissions: Path, out: Path,
             yield from jobs
 
     running = executor or ProcessPoolExecutor(workers or settings.workers)
+    if hasattr(running, "prepare"):
+        running.prepare(grader.template_job(data_dir, timeout or settings.timeout))
     for outcome in running.run(planned()):
         grader.record(by_id[outcome.student], outcome)
         bar.update(1)
@@ -327,7 +329,13 @@ class _Grader:
                    kernel_name=self.settings.kernel_name,
                    max_output_chars=self.settings.max_output_chars, sandbox=self.sandbox,
                    limits=Limits(tmp_mb=limits.tmp_mb, threads=self.kernel_threads,
-                                 memory_mb=limits.memory_mb, max_pids=limits.max_pids))
+                                 memory_mb=limits.memory_mb, max_pids=limits.max_pids),
+                   preload=self.assignment.preload)
+
+    def template_job(self, data_dir: Path | None, timeout: float) -> Job:
+        """A job with the settings every job of this run gets, and no submission."""
+        return self._job(Submission("-", self.out), self.assignment.notebooks[0],
+                         nbformat.v4.new_notebook(), data_dir, timeout)
 
     def _release(self, name: str) -> NotebookNode | None:
         """The learner's copy of notebook ``name`` (to tell edited locked cells)."""

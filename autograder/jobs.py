@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from . import cgroups, tamper
+from . import cgroups, tamper, zygote
 from .provisioner import kernel_manager_class
 from .reaper import reaping
 from .sandbox import JobFolder, Limits
@@ -54,6 +54,7 @@ class Job:
     max_output_chars: int = 100_000
     sandbox: str = "none"  # "bwrap" or "none", already resolved by the grader
     limits: Limits = field(default_factory=Limits)
+    preload: tuple[str, ...] = ()  # what the lab's kernels import: imported once per worker
 
 
 @dataclass
@@ -67,6 +68,7 @@ class JobResult:
     truncated_cells: list[int] = field(default_factory=list)
     leftovers: int = 0  # processes the notebook left running, stopped by the grader
     flags: list[str] = field(default_factory=list)  # tampering seen while it ran
+    forked: bool = False  # its kernel came from the worker's zygote, not a fresh start
 
 
 def _register_engine() -> None:
@@ -121,19 +123,70 @@ def _register_engine() -> None:
     papermill_engines.register(ENGINE, GradingEngine)
 
 
-def run_job(job: Job) -> JobResult:
-    """Execute one submission; always returns a ``JobResult``."""
+def run_job(job: Job, *, reuse_kernels: bool = False) -> JobResult:
+    """Execute one submission; always returns a ``JobResult``.
+
+    With ``reuse_kernels`` (a grading worker that runs many jobs) the kernel is forked from this
+    worker's zygote, which imported ``job.preload`` once (see ``zygote.py``); should the zygote
+    fail, the job runs again in a fresh kernel.
+    """
+    forked = _zygote_for(job) if reuse_kernels else None
+    if forked is not None:
+        try:
+            return _run(job, forked)
+        except zygote.ZygoteError as error:
+            logging.getLogger(__name__).warning("a forked kernel failed (%s); fresh kernels "
+                                                "from now on in this worker's next job", error)
+            zygote.discard()
+    return _run(job, None)
+
+
+def grade_in_worker(job: Job) -> JobResult:
+    """What a grading worker (a process pool's or a Dask cluster's) runs for each job."""
+    return run_job(job, reuse_kernels=True)
+
+
+def _zygote_for(job: Job) -> zygote.Zygote | None:
+    key = _zygote_key(job)
+    return zygote.for_job(key) if key else None
+
+
+def prestart_zygote(job: Job) -> None:
+    """Start the zygote that jobs like ``job`` will fork from, without waiting for it."""
+    key = _zygote_key(job)
+    if key:
+        zygote.prestart(key)
+
+
+def _zygote_key(job: Job) -> zygote.ZygoteKey | None:
+    if not zygote.available() or job.kernel_name != "python3":
+        return None
+    data = ""
+    if job.sandbox == "bwrap":  # mounted in the zygote's sandbox; copied per job without it
+        try:
+            data = str(_data_source(job) or "")
+        except Exception:  # it fails again, with its message, when the job runs
+            return None
+    return zygote.ZygoteKey(job.sandbox, tuple(job.preload), job.limits, data)
+
+
+def _run(job: Job, forked: zygote.Zygote | None) -> JobResult:
     started = time.monotonic()
-    folder = JobFolder(Path(tempfile.mkdtemp(prefix=f"mle-{_safe(job.student)}-")))
+    folder = JobFolder(Path(tempfile.mkdtemp(prefix=f"mle-{_safe(job.student)}-",
+                                             dir=forked.jobs if forked else None)))
     notebook = nbformat.reads(job.notebook_json, as_version=4)
+    status = "error"
     try:
         with reaping() as leftovers:  # whatever the notebook starts dies with its grading
             group = cgroups.create(folder.root.name, memory_mb=job.limits.memory_mb,
                                    max_pids=job.limits.max_pids)
             try:
                 folder.create()
-                shared = _fill_scratch(folder.work, job)
-                notebook, status, message = _execute(notebook, folder, job, group, shared)
+                shared = _fill_scratch(folder.work, job, forked=forked is not None)
+                notebook, status, message = _execute(notebook, folder, job, group, shared,
+                                                     forked=forked is not None)
+            except zygote.ZygoteError:
+                raise
             except ValueError as error:  # JSON, UTF-8: the kernel's messages became unreadable
                 status = "error"
                 cell = _stop_run(notebook, "KernelProtocolError",
@@ -157,34 +210,48 @@ def run_job(job: Job) -> JobResult:
         flags = tamper.home_findings(folder.home)
     finally:  # after the reaping, so nothing is still writing there
         shutil.rmtree(folder.root, ignore_errors=True)
+        if forked is not None:
+            forked.clear_jobs()
     truncated = _limit_outputs(notebook, job.max_output_chars)
     return JobResult(job.student, job.notebook_name, nbformat.writes(notebook), status, message,
-                     time.monotonic() - started, truncated, len(leftovers), flags)
+                     time.monotonic() - started, truncated, len(leftovers), flags,
+                     forked=forked is not None)
 
 
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:40]
 
 
-def _fill_scratch(scratch: Path, job: Job) -> Path | None:
+def _fill_scratch(scratch: Path, job: Job, *, forked: bool = False) -> Path | None:
     """The source's own files, and the lab's data: returned, to be mounted read-only in the
-    sandbox, or (without one) copied, so no kernel can change what the next one reads."""
+    sandbox, or (without one) copied, so no kernel can change what the next one reads. A kernel
+    forked in the worker's sandbox finds the data that sandbox mounted read-only."""
     for name, content in job.files.items():
         target = (scratch / name).resolve()
         if not target.is_relative_to(scratch.resolve()):
             raise ValueError(f"{name!r} would be written outside the job's folder")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
-    source = job.data_dir
-    if (source is None or not source.is_dir()) and job.data:  # another machine (Dask)
-        source = machine_data(job.data, smoke=job.smoke)
+    source = _data_source(job)
     if source is None:
+        return None
+    if job.sandbox == "bwrap" and forked:
+        (scratch / "data").symlink_to(zygote.DATA_MOUNT)
         return None
     if job.sandbox == "bwrap":
         (scratch / "data").mkdir(exist_ok=True)  # the mount point
         return source
     shutil.copytree(source, scratch / "data", dirs_exist_ok=True)
     return None
+
+
+def _data_source(job: Job) -> Path | None:
+    """Where the lab's prepared data is on this machine (built here if the job came from
+    another one, as with Dask), or ``None`` for a lab without data."""
+    source = job.data_dir
+    if (source is None or not source.is_dir()) and job.data:
+        source = machine_data(job.data, smoke=job.smoke)
+    return source
 
 
 def machine_data(name: str, *, smoke: bool) -> Path:
@@ -227,8 +294,8 @@ def machine_data(name: str, *, smoke: bool) -> Path:
 
 
 def _execute(notebook: NotebookNode, folder: JobFolder, job: Job,
-             group: cgroups.JobCgroup | None,
-             shared_data: Path | None = None) -> tuple[NotebookNode, str, str]:
+             group: cgroups.JobCgroup | None, shared_data: Path | None = None, *,
+             forked: bool = False) -> tuple[NotebookNode, str, str]:
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.engines import papermill_engines
     from papermill.parameterize import parameterize_notebook
@@ -253,7 +320,8 @@ def _execute(notebook: NotebookNode, folder: JobFolder, job: Job,
             output_limit=job.max_output_chars * 2, allow_errors=True,
             shutdown_kernel="immediate",
             kernel_manager_class=kernel_manager_class(
-                folder, sandbox=job.sandbox, limits=job.limits, group=group, data=shared_data),
+                folder, sandbox=job.sandbox, limits=job.limits, group=group, data=shared_data,
+                forked=forked),
             resources={"metadata": {"path": str(folder.work)}})
     except CellTimeoutError:
         if time.monotonic() >= deadline - 1:

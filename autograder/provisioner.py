@@ -16,7 +16,7 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import Int, List, Unicode
+from traitlets import Bool, Int, List, Unicode
 
 from .cgroups import JobCgroup
 from .sandbox import JobFolder, Limits, bwrap_command, find_bwrap, kernel_environment
@@ -34,11 +34,16 @@ class SandboxProvisioner(LocalProvisioner):
     cgroups = List(Unicode(), help="the job's cgroup folders, joined before launch").tag(
         config=True)
     data = Unicode("", help="the lab's data, mounted read-only as work/data").tag(config=True)
+    forked = Bool(False, help="fork the kernel from this worker's zygote (see zygote.py), "
+                              "which already runs in the sandbox").tag(config=True)
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         kwargs = await super().pre_launch(**kwargs)
         job, limits = JobFolder(Path(self.job_root)), Limits(self.tmp_mb, self.threads)
         env = kernel_environment(job, sandboxed=self.sandbox == "bwrap", limits=limits)
+        if self.forked:  # the zygote's sandbox holds it; the cgroup is joined at launch
+            kwargs["env"], kwargs["cwd"] = env, str(job.work)
+            return kwargs
         if self.sandbox == "bwrap":
             binary = find_bwrap()
             if binary is None:
@@ -55,15 +60,26 @@ class SandboxProvisioner(LocalProvisioner):
         kwargs["stdout"] = kwargs["stderr"] = subprocess.DEVNULL
         return kwargs
 
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+        if not self.forked:
+            return await super().launch_kernel(cmd, **kwargs)
+        from . import zygote
+
+        group = JobCgroup(tuple(map(Path, self.cgroups)), 0) if self.cgroups else None
+        self.process = zygote.current().spawn(cmd, kwargs["env"], kwargs["cwd"], group)
+        self.pid, self.pgid, self.cwd = self.process.pid, None, kwargs["cwd"]
+        return self.connection_info
+
 
 def kernel_manager_class(job: JobFolder, *, sandbox: str, limits: Limits,
-                         group: JobCgroup | None = None, data: Path | None = None) -> type:
+                         group: JobCgroup | None = None, data: Path | None = None,
+                         forked: bool = False) -> type:
     """A kernel manager for one job: Unix sockets in the job's ``run/`` folder (no open ports),
     and a kernel spec that names :class:`SandboxProvisioner` with this job's settings."""
     config = {"job_root": str(job.root), "sandbox": sandbox, "tmp_mb": limits.tmp_mb,
               "threads": limits.threads,
               "cgroups": [str(f) for f in group.folders] if group else [],
-              "data": str(data) if data else ""}
+              "data": str(data) if data else "", "forked": forked}
 
     class GradingKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: Any) -> None:

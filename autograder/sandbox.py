@@ -39,7 +39,7 @@ FIXED = {"MLFLOW_DISABLE_TELEMETRY": "true", "HF_HUB_OFFLINE": "1", "TRANSFORMER
          "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "NUMEXPR_NUM_THREADS")
-RUNTIME_FILES = ("__init__.py", "checks.py", "labdata")
+RUNTIME_FILES = ("__init__.py", "checks.py", "labdata", "forkserver.py")
 # Runs in every grading kernel before any cell: the builtins as they were, for the check
 # helpers' verify_environment() to compare against.
 PRISTINE_STARTUP = "00-mle-pristine.py"
@@ -83,14 +83,14 @@ class JobFolder:
     def create(self) -> JobFolder:
         for part in (self.work, self.home / ".ipython", self.run, self.runtime):
             part.mkdir(parents=True, exist_ok=True)
-        _copy_runtime(self.runtime / "autograder")
+        copy_runtime(self.runtime / "autograder")
         startup = self.home / ".ipython" / "profile_default" / "startup"
         startup.mkdir(parents=True, exist_ok=True)
         (startup / PRISTINE_STARTUP).write_text(PRISTINE_CODE)
         return self
 
 
-def _copy_runtime(target: Path) -> None:
+def copy_runtime(target: Path) -> None:
     """The kernel-side runtime: the check helpers and lab data access, nothing else."""
     package = Path(__file__).resolve().parent
     target.mkdir(parents=True, exist_ok=True)
@@ -106,21 +106,28 @@ def _copy_runtime(target: Path) -> None:
 def kernel_environment(job: JobFolder, *, sandboxed: bool, limits: Limits) -> dict[str, str]:
     """The kernel's whole environment: an allow-list, never the grader's own variables."""
     home = job.home
-    python_bin = str(Path(sys.executable).parent)
-    env = {name: os.environ[name] for name in INHERITED if name in os.environ}
-    env.update(FIXED)
-    env.update({name: str(limits.threads) for name in THREAD_VARIABLES})
+    env = base_environment(limits, runtime=RUNTIME_MOUNT if sandboxed else str(job.runtime))
     env.update({
         "HOME": str(home), "IPYTHONDIR": str(home / ".ipython"),
         "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
         "JUPYTER_DATA_DIR": str(home / ".local" / "share" / "jupyter"),
         "JUPYTER_RUNTIME_DIR": str(job.run), "MPLCONFIGDIR": str(home / ".matplotlib"),
-        "PATH": os.pathsep.join([python_bin, "/usr/local/bin", "/usr/bin", "/bin"]),
-        "PYTHONPATH": RUNTIME_MOUNT if sandboxed else str(job.runtime),
         "TMPDIR": "/tmp" if sandboxed else str(job.root / "tmp"),
     })
     if not sandboxed:
         (job.root / "tmp").mkdir(exist_ok=True)
+    return env
+
+
+def base_environment(limits: Limits, *, runtime: str) -> dict[str, str]:
+    """What every grading process shares: the allow-listed variables, the fixed ones, the
+    thread caps (read once, when numpy or torch is imported) and the course runtime's path."""
+    python_bin = str(Path(sys.executable).parent)
+    env = {name: os.environ[name] for name in INHERITED if name in os.environ}
+    env.update(FIXED)
+    env.update({name: str(limits.threads) for name in THREAD_VARIABLES})
+    env.update({"PATH": os.pathsep.join([python_bin, "/usr/local/bin", "/usr/bin", "/bin"]),
+                "PYTHONPATH": runtime})
     return env
 
 
@@ -194,6 +201,18 @@ def bwrap_command(argv: list[str], job: JobFolder, env: dict[str, str], limits: 
                   binary: str, data: Path | None = None) -> list[str]:
     """``argv`` wrapped in bubblewrap for ``job``; ``env`` becomes the kernel's whole env;
     ``data`` (the lab's prepared data) appears read-only as ``work/data``, shared, not copied."""
+    return sandbox_command(argv, env=env, limits=limits, binary=binary, runtime=job.runtime,
+                           writable=[job.work, job.home, job.run],
+                           read_only={job.work / "data": data} if data else {},
+                           chdir=job.work)
+
+
+def sandbox_command(argv: list[str], *, env: dict[str, str], limits: Limits, binary: str,
+                    runtime: Path, writable: list[Path], read_only: dict[Path, Path],
+                    chdir: Path) -> list[str]:
+    """``argv`` in bubblewrap: the system and Python read-only, ``runtime`` as the course code
+    a kernel may import, ``writable`` folders at their own paths, ``read_only`` sources at the
+    given places, and ``env`` as the whole environment."""
     command = [binary, "--unshare-all", "--die-with-parent", "--clearenv",
                "--uid", str(UNPRIVILEGED_UID), "--gid", str(UNPRIVILEGED_UID)]
     for path in _system_paths():
@@ -208,14 +227,14 @@ def bwrap_command(argv: list[str], job: JobFolder, env: dict[str, str], limits: 
                 "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/dev/shm"]
     for path in _python_paths():
         command += ["--ro-bind", str(path), str(path)]
-    command += ["--ro-bind", str(job.runtime), RUNTIME_MOUNT]
-    for part in (job.work, job.home, job.run):
+    command += ["--ro-bind", str(runtime), RUNTIME_MOUNT]
+    for part in writable:
         command += ["--bind", str(part), str(part)]
-    if data is not None:
-        command += ["--ro-bind", str(data), str(job.work / "data")]
+    for place, source in read_only.items():
+        command += ["--ro-bind", str(source), str(place)]
     for name, value in sorted(env.items()):
         command += ["--setenv", name, value]
-    return [*command, "--chdir", str(job.work), "--", *argv]
+    return [*command, "--chdir", str(chdir), "--", *argv]
 
 
 def _system_paths() -> list[Path]:

@@ -37,7 +37,8 @@ def check_lab(*, lab: str, notebook: Path | None = None, settings: Settings | No
                 shutil.copyfile(path, submitted / name)
         [result] = grade_cohort(lab=the_lab.id, submissions=submitted.parent,
                                 out=check_dir(course, the_lab.id), settings=course.settings,
-                                timeout=timeout, executor=InProcessExecutor(), progress=False,
+                                timeout=timeout, executor=InProcessExecutor(reuse_kernels=True),
+                                progress=False,
                                 sandbox=sandbox, summaries=False)
     progress.record(course, result)
     return result

@@ -1,11 +1,13 @@
 """Nothing leaks from one learner's grading to the next in the same worker.
 
 A "polluter" changes everything it can reach: a module's function, a builtin, the environment,
-both random generators' state, files in its folder, HOME and /tmp, and a listening socket. A
+both random generators' state, files in its folder, HOME and /tmp, and a listening socket; in
+the sandbox it also lowers a resource limit, renices and stops every process it can see (a
+worker's zygote, were it reachable, would hand that on to every later kernel). A
 "victim" graded right after it, by the same single worker, looks for each of those; its
 ``add`` is right only when it finds none, so the victim's score says whether anything leaked.
-Run with and without the sandbox: a worker that one day reuses a pre-imported kernel must
-still pass it.
+Run with and without the sandbox; the worker forks both kernels from its zygote (zygote.py),
+which imported numpy and statistics before either ran.
 """
 
 from __future__ import annotations
@@ -40,6 +42,18 @@ for folder in FOLDERS:
         (folder / "mle-pollution-port").write_text(str(listener.getsockname()[1]))
     except OSError:
         pass
+if HOSTILE:  # reach for every process it can see: a zygote it could name would pass it on
+    import resource, signal
+    for _pid in [int(p) for p in os.listdir("/proc") if p.isdigit()]:
+        if _pid == os.getpid():
+            continue
+        for _act in (lambda: resource.prlimit(_pid, resource.RLIMIT_NOFILE, (64, 64)),
+                     lambda: os.setpriority(os.PRIO_PROCESS, _pid, 19),
+                     lambda: os.kill(_pid, signal.SIGSTOP)):
+            try:
+                _act()
+            except (OSError, ValueError):
+                pass
 def add(a, b):
     return a + b
 """
@@ -73,6 +87,11 @@ for folder in FOLDERS:
             leaks.append("a listening socket")
         except OSError:
             leaks.append(f"a file in {folder}")
+import resource
+if resource.getrlimit(resource.RLIMIT_NOFILE)[0] == 64:
+    leaks.append("a resource limit")
+if os.getpriority(os.PRIO_PROCESS, 0) == 19:
+    leaks.append("a process priority")
 print("leaks:", leaks)
 def add(a, b):
     return a + b if not leaks else a - b
@@ -89,11 +108,14 @@ def test_the_next_learner_sees_nothing_of_the_last(toy_root, tmp_path, sandbox):
     # its working folder, HOME and temporary folder; in the sandbox also the machine's /tmp and
     # /dev/shm (without one they are the host's, shared by design: --sandbox none is for
     # cohorts you trust)
+    # and, in the sandbox, the folder that holds the job's folder (what a worker keeps between
+    # jobs)
     folders = "[os.getcwd(), os.path.expanduser('~'), tempfile.gettempdir()" + \
-        (", '/tmp', '/dev/shm']" if sandbox == "bwrap" else "]")
+        (", '/tmp', '/dev/shm', os.path.dirname(os.path.dirname(os.getcwd()))]"
+         if sandbox == "bwrap" else "]")
     subs = tmp_path / "subs"
     for student, code in (("a-polluter", POLLUTER), ("b-victim", VICTIM)):
-        answer = code.replace("FOLDER_LIST", folders)
+        answer = code.replace("FOLDER_LIST", folders).replace("HOSTILE", str(sandbox == "bwrap"))
         write_submission(subs, student, NB, solved(toy_root, LAB, NB, {"ex01-answer": answer}))
     results = grade_cohort(lab=LAB, submissions=subs, out=tmp_path / "out", workers=1,
                            settings=Settings(root=toy_root), progress=False, sandbox=sandbox)

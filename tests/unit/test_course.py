@@ -42,3 +42,20 @@ def test_skills_map_names_every_skill():
     text = (REPO / "curriculum" / "skills-map.md").read_text()
     for skill in Course(Settings(root=REPO)).skills:
         assert f"`[{skill.id}]`" in text and skill.name in text, skill.id
+
+
+def test_an_instructors_assignment_preloads_the_installed_modules_its_notebooks_import(tmp_path):
+    import nbformat
+
+    from autograder.assignment import imported_modules
+
+    code = ["import pandas as pd\nimport numpy.linalg, json", "%matplotlib inline\n"
+            "import matplotlib.pyplot as plt\nfrom sklearn.linear_model import Ridge",
+            "from . import local\nimport not_a_module_anywhere_xyz", "def broken(:\n    pass",
+            "!pip install scipy\nfrom scipy import stats"]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in code]
+                                        + [nbformat.v4.new_markdown_cell("import torch")])
+    nbformat.write(notebook, tmp_path / "ps1.ipynb")
+    # stdlib json is not in builtin_module_names but is cheap and harmless to import
+    assert set(imported_modules([tmp_path / "ps1.ipynb"])) == {"pandas", "numpy", "json",
+                                                              "sklearn", "scipy"}
