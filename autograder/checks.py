@@ -34,11 +34,16 @@ def check_type(value: Any, expected_type: type | tuple[type, ...], what: str) ->
 
 
 def assert_same(actual: Any, expected: Any, what: str = "the result", *,
-                reveal: bool = True, rel: float = 1e-6, abs_tol: float = 1e-9) -> None:
+                reveal: bool = True, rel: float = 1e-6, abs_tol: float = 1e-9,
+                any_real: bool = False) -> None:
     """Compare ``actual`` with ``expected`` recursively, exact types included.
 
     Floats are compared with a tolerance; dicts by keys then values; lists and tuples
     element by element; sets by content; pandas objects with ``pandas.testing``.
+    With ``any_real``, where a float is expected any real number of that value passes (an
+    ``int`` or a NumPy float, never a bool): ``round(statistics.mean(xs), 2)`` is an ``int``
+    when the mean is whole, and ``round(np.mean(xs), 2)`` is an ``np.float64``; both are right
+    when the task asks for a number rather than a particular type.
     """
     if _is_pandas(expected):
         _assert_pandas(actual, expected, what, reveal)
@@ -46,6 +51,10 @@ def assert_same(actual: Any, expected: Any, what: str = "the result", *,
     if _is_numpy(expected):
         _assert_array(actual, expected, what, reveal, rel, abs_tol)
         return
+    if any_real and type(expected) is float:
+        if not (isinstance(expected, float) and math.isnan(expected)):
+            assert_close(actual, expected, what, reveal=reveal, rel=rel, abs_tol=abs_tol)
+            return
     check_type(actual, type(expected), what)
     if isinstance(expected, float):
         if math.isnan(expected) and math.isnan(actual):
@@ -53,12 +62,13 @@ def assert_same(actual: Any, expected: Any, what: str = "the result", *,
         if not math.isclose(actual, expected, rel_tol=rel, abs_tol=abs_tol):
             _fail(_mismatch(what, actual, expected, reveal))
     elif isinstance(expected, Mapping):
-        _assert_mapping(actual, expected, what, reveal, rel, abs_tol)
+        _assert_mapping(actual, expected, what, reveal, rel, abs_tol, any_real)
     elif isinstance(expected, (list, tuple)):
         if len(actual) != len(expected):
             _fail(f"{what} should have {len(expected)} items, but it has {len(actual)}")
         for index, (a, e) in enumerate(zip(actual, expected, strict=True)):
-            assert_same(a, e, f"{what}[{index}]", reveal=reveal, rel=rel, abs_tol=abs_tol)
+            assert_same(a, e, f"{what}[{index}]", reveal=reveal, rel=rel, abs_tol=abs_tol,
+                        any_real=any_real)
     elif isinstance(expected, (set, frozenset)):
         if set(actual) != set(expected):
             extra = sorted(map(repr, set(actual) - set(expected)))[:5]
@@ -73,7 +83,7 @@ def assert_same(actual: Any, expected: Any, what: str = "the result", *,
 
 
 def _assert_mapping(actual: Mapping, expected: Mapping, what: str, reveal: bool,
-                    rel: float, abs_tol: float) -> None:
+                    rel: float, abs_tol: float, any_real: bool = False) -> None:
     missing = [k for k in expected if k not in actual]
     extra = [k for k in actual if k not in expected]
     if missing or extra:
@@ -85,7 +95,7 @@ def _assert_mapping(actual: Mapping, expected: Mapping, what: str, reveal: bool,
         _fail(f"{what} has {' and '.join(parts)}")
     for key, value in expected.items():
         assert_same(actual[key], value, f"{what}[{key!r}]", reveal=reveal, rel=rel,
-                    abs_tol=abs_tol)
+                    abs_tol=abs_tol, any_real=any_real)
 
 
 def _mismatch(what: str, actual: Any, expected: Any, reveal: bool) -> str:

@@ -45,6 +45,8 @@ def list_command() -> None:
         best = f" — best {row.best[0]:g}/{row.best[1]:g}" if row.best else ""
         typer.echo(f"{lab.number}. {lab.title}  [{lab.id}]  {row.status}{best}")
         typer.echo(f"   {lab.summary}\n   skills: {', '.join(lab.skills)}")
+        if row.notice:
+            typer.echo(f"   ⚠ {row.notice}")
 
 
 @app.command()
@@ -80,8 +82,42 @@ def start(lab: LabArg) -> None:
         typer.echo(f"copied  {name}")
     for name in started.kept:
         typer.echo(f"kept    {name} (you already have it; delete it to start that file again)")
+    if started.kept:
+        from .course import Course
+        from .editions import notice
+
+        course = Course()
+        if (line := notice(course, course.lab(lab))) is not None:
+            typer.echo(f"⚠ {line}")
     typer.echo(f"\nYour copy: {_shown(started.folder)}\nOpen it:   make lab   (or: .venv/bin/"
                f"jupyter lab {_shown(started.folder)})\nCheck it:  mle check {lab}")
+
+
+@app.command()
+@friendly
+def upgrade(lab: LabArg) -> None:
+    """Move your answers into the newest edition of a lab; your copy is kept, untouched.
+
+    Example: mle upgrade 1   (mle list says when a lab has a new edition)
+    """
+    from .editions import BACKUPS, upgrade_lab
+
+    done = upgrade_lab(lab=lab)
+    the_lab = done.lab
+    typer.echo(f"{the_lab.id}: edition {done.from_edition} -> {the_lab.edition}")
+    typer.echo(f"  answers carried over: {', '.join(done.carried) or 'none'}")
+    if done.fresh:
+        typer.echo(f"  not started, so the new starting code is used: {', '.join(done.fresh)}")
+    if done.own_cells:
+        typer.echo(f"  cells you added, kept: {done.own_cells}")
+    for change in the_lab.changelog:
+        if change.edition > done.from_edition:
+            typer.echo(f"  edition {change.edition}: {change.summary}")
+    if done.changed:
+        typer.echo(f"  re-read these exercises, their task changed: {', '.join(done.changed)}")
+    for backup in done.backups:
+        typer.echo(f"  your previous copy: {_shown(backup)}")
+    typer.echo(f"Then check it: mle check {the_lab.number}   (old copies stay in {BACKUPS}/)")
 
 
 @app.command()
@@ -118,6 +154,11 @@ def check(lab: LabArg,
     the_lab = course.lab(lab)
     course.require_available(the_lab)
     notebooks_to_check(course, the_lab, notebook)  # a missing notebook is said before we start
+    if notebook is None:
+        from .editions import notice
+
+        if (line := notice(course, the_lab)) is not None:
+            typer.echo(f"⚠ {line}")
     typer.echo(f"Checking {the_lab.id}: running your whole notebook in a fresh kernel...")
     result = check_lab(lab=lab, notebook=notebook)
     for exercise in result.exercises:

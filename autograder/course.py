@@ -40,6 +40,14 @@ class LabLimits(BaseModel):
                                                 "start-up included")
 
 
+class Change(BaseModel):
+    """What one edition of a lab changed, for learners who started an earlier one."""
+
+    edition: int = Field(ge=2)
+    exercises: list[str] = Field(default_factory=list, description="exercises whose task changed")
+    summary: str
+
+
 class Lab(BaseModel):
     id: str
     number: int
@@ -52,6 +60,12 @@ class Lab(BaseModel):
     limits: LabLimits = Field(default_factory=LabLimits)
     preload: list[str] = Field(default_factory=list, description="modules a grading worker "
                                "imports once, before it forks a kernel per submission")
+    changelog: list[Change] = Field(default_factory=list)
+
+    @property
+    def edition(self) -> int:
+        """1, or the newest edition its changelog describes."""
+        return max((change.edition for change in self.changelog), default=1)
 
 
 class Course:

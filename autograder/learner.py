@@ -6,7 +6,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import progress
+from . import editions, progress
 from .course import Course, Lab
 from .errors import UsageError
 from .notebooks import exercises, read_notebook
@@ -18,6 +18,7 @@ class LabStatus:
     lab: Lab
     status: str  # coming soon, not started, started, attempted
     best: tuple[float, float] | None
+    notice: str | None = None  # a newer edition than the learner's copy exists
 
 
 def list_labs(*, settings: Settings | None = None) -> list[LabStatus]:
@@ -33,7 +34,8 @@ def list_labs(*, settings: Settings | None = None) -> list[LabStatus]:
             status = "started"
         else:
             status = "not started"
-        rows.append(LabStatus(lab, status, best.get(lab.id)))
+        notice = editions.notice(course, lab) if status in ("started", "attempted") else None
+        rows.append(LabStatus(lab, status, best.get(lab.id), notice))
     return rows
 
 

@@ -6,6 +6,8 @@ import json
 import tempfile
 from pathlib import Path
 
+import nbformat
+
 from . import gradebook
 from .course import Course, Lab
 from .settings import Settings
@@ -20,6 +22,11 @@ def release_lab(*, lab: str, settings: Settings | None = None, dest: Path | None
     with tempfile.TemporaryDirectory(prefix="mle-gradebook-") as scratch:
         gradebook.generate(assignment_id=the_lab.id, source_dir=course.solution_dir(the_lab),
                            release_dir=target, gradebook=Path(scratch) / "gradebook.db")
+    for name in the_lab.notebooks:  # which edition a learner's copy is (see editions.py)
+        path = target / name
+        notebook = nbformat.read(path, as_version=4)
+        notebook.metadata["mle"] = {"lab": the_lab.id, "edition": the_lab.edition}
+        nbformat.write(notebook, path)
     return target
 
 

@@ -100,3 +100,20 @@ def test_check_type():
     check_type(3, int, "x")
     with pytest.raises(AssertionError, match="x should be a int or str"):
         check_type(3.0, (int, str), "x")
+
+
+def test_any_real_accepts_a_number_of_the_right_value_where_a_float_is_expected():
+    import statistics
+
+    expected = {"UA": 4.0, "AA": -4.5}
+    answer = {"UA": round(statistics.mean([3, 5]), 2), "AA": round(np.mean([-4, -5]), 2)}
+    assert type(answer["UA"]) is int and type(answer["AA"]) is np.float64
+    with pytest.raises(AssertionError, match="should be a float"):
+        assert_same(answer, expected)  # the strict default
+    assert_same(answer, expected, any_real=True)
+    with pytest.raises(AssertionError, match="should be a number"):
+        assert_same({"UA": True, "AA": -4.5}, {"UA": 1.0, "AA": -4.5}, any_real=True)
+    with pytest.raises(AssertionError, match="not the right value"):
+        assert_same({"UA": 5, "AA": -4.5}, expected, any_real=True, reveal=False)
+    with pytest.raises(AssertionError, match="should be a dict"):
+        assert_same([4.0], expected, any_real=True)  # only numbers are loosened
