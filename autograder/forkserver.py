@@ -36,10 +36,12 @@ import select
 import signal
 import stat
 import sys
+import threading
 
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
 CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
 SHARED_TMP = ("/tmp", "/dev/shm")
+FORK_SAFE_THREADS = {"jemalloc_bg_thd"}
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -58,7 +60,9 @@ def main(argv: list[str]) -> int:
             failed.append(name)
     signal.signal(signal.SIGCHLD, _reap)
     requests, replies = sys.stdin.buffer, sys.stdout.buffer
-    _send(replies, {"ready": os.getpid(), "failed": failed})
+    # a thread started by an import (a thread pool, a monitor) is not copied by fork, and a
+    # lock it held stays locked in every child: with more than one thread, forking is unsafe
+    _send(replies, {"ready": os.getpid(), "failed": failed, "threads": _threads()})
     starters: dict[int, tuple[int, int]] = {}  # starter pid: (go pipe, report pipe)
     for line in requests:
         try:
@@ -73,6 +77,26 @@ def main(argv: list[str]) -> int:
         elif "go" in request:
             _send(replies, _release(request["go"], starters))
     return 0
+
+
+def _threads() -> int:
+    """How many threads run here, counting neither this one nor jemalloc's background thread
+    (pyarrow's allocator, started by importing pandas: jemalloc makes itself fork-safe)."""
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return 1
+    count = 1
+    for task in tasks:
+        if int(task) == threading.get_native_id():
+            continue
+        try:
+            with open(f"/proc/self/task/{task}/comm") as file:
+                name = file.read().strip()
+        except OSError:
+            continue  # it has ended
+        count += name not in FORK_SAFE_THREADS
+    return count
 
 
 def _send(stream, message: dict) -> None:

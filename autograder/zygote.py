@@ -150,6 +150,12 @@ class Zygote:
         if not self.host_pid:
             try:
                 ready = self._read(self.start_timeout)
+                if ready.get("threads", 1) > 1:
+                    _unsafe.add(self.key)
+                    raise ZygoteError(
+                        f"importing {', '.join(self.key.preload) or 'the kernel'} started "
+                        f"{ready['threads'] - 1} thread(s), and forking a process with threads "
+                        "can leave its children deadlocked")
                 self.host_pid = self._find_zygote(ready["ready"])
             except Exception:
                 self.close()
@@ -275,6 +281,7 @@ def _alive(pid: int) -> bool:
 
 
 _current: Zygote | None = None
+_unsafe: set[ZygoteKey] = set()  # preload lists whose imports start threads: fresh kernels
 
 
 def for_job(key: ZygoteKey) -> Zygote | None:
@@ -294,7 +301,7 @@ def prestart(key: ZygoteKey) -> Zygote | None:
     """Start this worker's zygote for ``key`` without waiting for its imports (a learner's
     ``mle check`` starts it first, so the imports run while the grader prepares the job)."""
     global _current
-    if not available():
+    if not available() or key in _unsafe:
         return None
     if _current is not None and (_current.key != key or not _current.alive()):
         _current.close()

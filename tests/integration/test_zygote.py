@@ -125,3 +125,22 @@ def _dead_pid() -> int:
     process = subprocess.Popen(["true"])
     process.wait()
     return process.pid
+
+
+def test_a_preload_that_starts_a_thread_is_not_forked_from(monkeypatch):
+    """Forking a process that runs threads can deadlock its children: such a zygote is refused
+    and the jobs get fresh kernels, with the same results."""
+    copy_runtime = zygote.copy_runtime
+
+    def runtime_with_a_threaded_module(target):  # importable by the zygote, as the runtime is
+        copy_runtime(target)
+        (target.parent / "starts_a_thread.py").write_text(
+            "import threading, time\n"
+            "threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()\n")
+
+    monkeypatch.setattr(zygote, "copy_runtime", runtime_with_a_threaded_module)
+    job = probe_job("none")
+    job.preload = ("numpy", "starts_a_thread")
+    result = run_job(job, reuse_kernels=True)
+    assert result.status == "ok" and not result.forked, result.message
+    assert run_job(job, reuse_kernels=True).forked is False  # not tried again for every job
