@@ -299,6 +299,7 @@ def grade(
     from .report import format_table
     from .sandbox import protections, resolve_mode
     from .settings import Settings
+    from .zygote import kernels_line
 
     if source is not None and submissions is None and lab is not None:
         lab, submissions = None, Path(lab)  # `mle grade --source SRC SUBMISSIONS`
@@ -317,7 +318,8 @@ def grade(
         running = DaskExecutor(scheduler, workers=workers or Settings().workers)
     results = grade_cohort(lab=lab, source=source, submissions=submissions, out=out,
                            workers=workers, timeout=timeout, sandbox=mode, executor=running,
-                           on_start=lambda: _print_protections(protections(mode)))
+                           on_start=lambda assignment: _print_protections(
+                               [*protections(mode), kernels_line(assignment.preload)]))
     if not results:
         typer.echo(f"no student folders in {submissions}: nothing graded")
     typer.echo(format_table(sorted((r.row() for r in results), key=lambda r: r["student_id"])))

@@ -79,7 +79,7 @@ def grade_cohort(*, lab: str | None = None, source: Path | None = None, submissi
                  out: Path, workers: int | None = None, timeout: float | None = None,
                  settings: Settings | None = None, executor: Executor | None = None,
                  progress: bool = True, sandbox: str | None = None,
-                 on_start: Callable[[], None] | None = None,
+                 on_start: Callable[[Assignment], None] | None = None,
                  summaries: bool = True) -> list[GradeResult]:
     """Grade every student folder in ``submissions`` for ``lab`` (a lab of this course) or
     ``source`` (any nbgrader source assignment folder); write results under ``out``.
@@ -89,7 +89,7 @@ def grade_cohort(*, lab: str | None = None, source: Path | None = None, submissi
     ``cohort.png`` and ``report.html``. Every student folder gets exactly one result, whatever
     is wrong with it. Returns the results of this run. ``sandbox`` (default: the setting,
     ``auto``) says what runs around each kernel (see ``sandbox.py``); ``on_start`` is called
-    once the inputs are known to be usable, before anything runs.
+    with the assignment once the inputs are known to be usable, before anything runs.
     """
     settings = settings or Settings()
     if (lab is None) == (source is None):
@@ -108,7 +108,7 @@ def grade_assignment(assignment: Assignment, *, submissions: Path, out: Path,
                      workers: int | None = None, timeout: float | None = None,
                      settings: Settings | None = None, executor: Executor | None = None,
                      progress: bool = True, sandbox: str | None = None,
-                     on_start: Callable[[], None] | None = None,
+                     on_start: Callable[[Assignment], None] | None = None,
                      summaries: bool = True) -> list[GradeResult]:
     settings = settings or Settings()
     mode = resolve_mode(sandbox or settings.sandbox)
@@ -117,7 +117,7 @@ def grade_assignment(assignment: Assignment, *, submissions: Path, out: Path,
     out.mkdir(parents=True, exist_ok=True)
     grader = _Grader(assignment, settings, out, sandbox=mode)
     if on_start is not None:
-        on_start()
+        on_start(assignment)
     parallel = getattr(executor, "parallel", 1) if executor is not None else \
         (workers or settings.workers)
     grader.kernel_threads = max(1, (os.cpu_count() or 1) // parallel)

@@ -68,6 +68,17 @@ def available() -> bool:
         os.environ.get(SWITCH, "1") != "0"
 
 
+def kernels_line(preload: tuple[str, ...] | list[str]) -> str:
+    """How kernels start in this run, in words an instructor can check."""
+    if not available():
+        why = "MLE_ZYGOTE=0" if os.environ.get(SWITCH, "1") == "0" else "no fork() here"
+        return f"a fresh kernel per submission ({why})"
+    imported = ", ".join(preload) if preload else "only ipykernel"
+    return (f"kernels forked from one pre-imported zygote per worker ({imported}); each gets "
+            "its own cgroup, user and PID namespace before it runs (MLE_ZYGOTE=0: fresh "
+            "kernels)")
+
+
 class ForkedKernel:
     """A forked kernel, as much of ``subprocess.Popen`` as jupyter_client's provisioner uses.
 

@@ -105,6 +105,8 @@ def test_grade_command_writes_csv_and_prints_table(toy_env, tmp_path):
     assert result.exit_code == 0, result.output
     assert "amy" in result.output and "6/6" in result.output and "invalid" in result.output
     assert "cohort.png" in result.output and (tmp_path / "out" / "cohort.png").is_file()
+    # how kernels start, with the lab's preload list from the syllabus
+    assert "pre-imported zygote per worker (numpy, statistics)" in result.output
     rows = list(csv.DictReader(open(tmp_path / "out" / "grades.csv")))
     assert {r["student_id"]: r["status"] for r in rows} == {
         "amy": "graded", "bob": "invalid", "carl": "missing"}
