@@ -93,21 +93,21 @@ def imported_modules(notebooks: list[Path]) -> tuple[str, ...]:
     names no ``preload`` list, so it is read from the source)."""
     import ast
     import importlib.util
-    import json
     import sys
+
+    from .errors import NotebookError
+    from .notebooks import read_notebook
 
     found: set[str] = set()
     for path in notebooks:
         try:
-            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
-        except (OSError, ValueError):
-            continue
+            cells = read_notebook(path).cells
+        except NotebookError:
+            continue  # grading says what is wrong with it
         for cell in cells:
-            if cell.get("cell_type") != "code":
+            if cell.cell_type != "code":
                 continue
-            source = cell.get("source", "")
-            source = "".join(source) if isinstance(source, list) else str(source)
-            lines = [line for line in source.splitlines()
+            lines = [line for line in cell.source.splitlines()
                      if not line.lstrip().startswith(("%", "!"))]
             try:
                 tree = ast.parse("\n".join(lines))

@@ -209,9 +209,10 @@ def _run(job: Job, forked: zygote.Zygote | None) -> JobResult:
                     group.remove()
         flags = tamper.home_findings(folder.home)
     finally:  # after the reaping, so nothing is still writing there
-        shutil.rmtree(folder.root, ignore_errors=True)
-        if forked is not None:
+        if forked is not None:  # the job's folder and anything else left in the worker's
             forked.clear_jobs()
+        else:
+            shutil.rmtree(folder.root, ignore_errors=True)
     truncated = _limit_outputs(notebook, job.max_output_chars)
     return JobResult(job.student, job.notebook_name, nbformat.writes(notebook), status, message,
                      time.monotonic() - started, truncated, len(leftovers), flags,

@@ -41,7 +41,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cgroups import JobCgroup
-from .sandbox import Limits, base_environment, copy_runtime, find_bwrap, sandbox_command
+from .sandbox import (
+    RUNTIME_MOUNT,
+    Limits,
+    base_environment,
+    copy_runtime,
+    find_bwrap,
+    sandbox_command,
+)
 
 SWITCH = "MLE_ZYGOTE"  # "0": always a fresh kernel
 DATA_MOUNT = "/opt/mle-data"  # the lab's data, read-only, in the worker's sandbox
@@ -138,8 +145,6 @@ class Zygote:
             binary = find_bwrap()
             if binary is None:
                 raise ZygoteError("the bwrap sandbox was chosen but bwrap no longer works")
-            from .sandbox import RUNTIME_MOUNT
-
             env["PYTHONPATH"] = RUNTIME_MOUNT
             argv = sandbox_command(
                 [*argv, "--sandboxed"], env=env, limits=key.limits, binary=binary,
