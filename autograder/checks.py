@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 _SCALARS = (bool, int, float, str, bytes, type(None))
@@ -175,7 +177,7 @@ class GradingEnvironmentChanged(AssertionError):
 WATCHED = {"math": ("isclose",), "numpy": ("allclose", "isclose", "array_equal"),
            "numpy.testing": ("assert_allclose", "assert_array_equal", "assert_equal"),
            "pandas.testing": ("assert_frame_equal", "assert_series_equal"),
-           "pytest": ("approx", "raises"), "autograder.checks": ()}
+           "pytest": ("approx", "raises", "main"), "autograder.checks": ()}
 PRISTINE = "_mle_pristine"  # made by the grader's startup file, before any learner code runs
 # Builtins that tests compare with (the kernel itself swaps some others, such as input()).
 WATCHED_BUILTINS = ("type", "isinstance", "issubclass", "len", "abs", "min", "max", "sum",
@@ -321,3 +323,74 @@ def assert_raises(exception: type[BaseException], func: Any, *args: Any,
               f"{type(error).__name__}: {error}")
     _fail(f"{label} should raise {exception.__name__}, but it returned normally")
     raise AssertionError  # unreachable; keeps type checkers happy
+
+
+@dataclass(frozen=True)
+class PytestOutcome:
+    """One test of a learner's pytest file, as a grade cell sees it."""
+
+    nodeid: str
+    outcome: str  # "passed", "failed" or "skipped"
+    error: str | None  # the exception's type name when it failed ("AssertionError", ...)
+    message: str  # the first line of the failure, for feedback
+
+
+def run_pytest(test_file: str | Path, *args: str) -> list[PytestOutcome]:
+    """Run a learner's pytest file inside this kernel; return one outcome per test.
+
+    In the kernel, not in a subprocess, so the tests can load objects defined in the notebook
+    (a model pickled from ``__main__``). pytest runs from the file's folder (its ``conftest.py``
+    applies), and the modules it imported from there are forgotten afterwards, so an edited file
+    is read again on the next run. A file that does not import, or collects no test, fails here
+    with pytest's own words. ``args`` go to pytest (for example ``--model PATH``).
+    """
+    import contextlib
+    import io
+    import os
+    import sys
+
+    import pytest
+
+    source = Path(test_file).resolve()
+    if not source.is_file():
+        _fail(f"{Path(test_file)} does not exist: run the cell that writes it first")
+    folder = source.parent
+    recorder = _Recorder()
+    before = set(sys.modules)
+    output = io.StringIO()
+    cwd = os.getcwd()
+    try:
+        os.chdir(folder)
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+            code = pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir", str(folder),
+                                "--confcutdir", str(folder), "-W", "ignore", source.name,
+                                *args], plugins=[recorder])
+    finally:
+        os.chdir(cwd)
+        for name in set(sys.modules) - before:
+            if str(getattr(sys.modules[name], "__file__", "") or "").startswith(str(folder)):
+                del sys.modules[name]
+    if int(code) in (2, 3, 4) or not recorder.outcomes:
+        lines = [line for line in output.getvalue().splitlines() if line.strip()]
+        _fail(f"pytest could not run {source.name} (exit code {int(code)}):\n"
+              + "\n".join(lines[-15:]))
+    return recorder.outcomes
+
+
+class _Recorder:
+    """A pytest plugin that keeps each test's outcome and the type of what it raised."""
+
+    def __init__(self) -> None:
+        self.outcomes: list[PytestOutcome] = []
+
+    def pytest_runtest_makereport(self, item: Any, call: Any) -> None:
+        if call.when == "teardown" or (call.when == "setup" and call.excinfo is None):
+            return
+        if call.excinfo is None:
+            self.outcomes.append(PytestOutcome(item.nodeid, "passed", None, ""))
+        elif call.excinfo.typename == "Skipped":
+            self.outcomes.append(PytestOutcome(item.nodeid, "skipped", None, ""))
+        else:
+            lines = str(call.excinfo.value).strip().splitlines()
+            self.outcomes.append(PytestOutcome(item.nodeid, "failed", call.excinfo.typename,
+                                               lines[0][:300] if lines else ""))

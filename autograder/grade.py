@@ -56,7 +56,7 @@ TIMESTAMP = "timestamp.txt"  # nbgrader's record of when a submission was collec
 CHECKS_GUARD = ("import importlib as _mle_importlib, autograder.checks as _mle_checks  "
                 "# added by the grader\n_mle_checks = _mle_importlib.reload(_mle_checks)\n"
                 "from autograder.checks import assert_close, assert_raises, assert_same, "
-                "check_type\n_mle_checks.verify_environment()\n")
+                "check_type, run_pytest\n_mle_checks.verify_environment()\n")
 
 
 @dataclass

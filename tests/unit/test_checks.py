@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autograder.checks import assert_close, assert_raises, assert_same, check_type
+from autograder.checks import assert_close, assert_raises, assert_same, check_type, run_pytest
 
 
 class AlwaysEqual:
@@ -117,3 +117,48 @@ def test_any_real_accepts_a_number_of_the_right_value_where_a_float_is_expected(
         assert_same({"UA": 5, "AA": -4.5}, expected, any_real=True, reveal=False)
     with pytest.raises(AssertionError, match="should be a dict"):
         assert_same([4.0], expected, any_real=True)  # only numbers are loosened
+
+
+class Box:
+    """Something a notebook defines and pickles: only this process knows the class."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+def test_run_pytest_reports_each_test_and_what_it_raised(tmp_path, monkeypatch):
+    import joblib
+
+    (tmp_path / "conftest.py").write_text(
+        "import joblib, pytest\n"
+        "def pytest_addoption(parser):\n    parser.addoption('--box', required=True)\n"
+        "@pytest.fixture\ndef box(request):\n    return joblib.load(request.config.getoption('--box'))\n")
+    tests = tmp_path / "test_box.py"
+    tests.write_text(
+        "import pytest\n"
+        "@pytest.mark.parametrize('bad', [1, 2])\n"
+        "def test_not(box, bad):\n    assert box.value != bad, f'value is {bad}'\n"
+        "def test_broken(box):\n    box.missing\n")
+    monkeypatch.chdir(tmp_path.parent)
+    joblib.dump(Box(2), tmp_path / "box.joblib")
+    outcomes = {o.nodeid: o for o in run_pytest(tests, "--box", str(tmp_path / "box.joblib"))}
+    assert outcomes["test_box.py::test_not[1]"].outcome == "passed"
+    assert (outcomes["test_box.py::test_not[2]"].error, outcomes["test_box.py::test_not[2]"].message) \
+        == ("AssertionError", "value is 2")
+    assert outcomes["test_box.py::test_broken"].error == "AttributeError"
+    assert __import__("os").getcwd() == str(tmp_path.parent), "the working folder is restored"
+
+    # an edited file is read again: pytest's imported modules are forgotten after each run
+    tests.write_text("def test_only(box):\n    assert box.value == 2\n")
+    again = run_pytest(tests, "--box", str(tmp_path / "box.joblib"))
+    assert [(o.nodeid, o.outcome) for o in again] == [("test_box.py::test_only", "passed")]
+
+
+def test_run_pytest_fails_clearly_when_the_file_cannot_run(tmp_path):
+    assert_raises(AssertionError, run_pytest, tmp_path / "test_missing.py", match="does not exist")
+    broken = tmp_path / "test_broken.py"
+    broken.write_text("import no_such_module_here\n")
+    assert_raises(AssertionError, run_pytest, broken, match="no_such_module_here")
+    empty = tmp_path / "test_empty.py"
+    empty.write_text("x = 1\n")
+    assert_raises(AssertionError, run_pytest, empty, match="could not run")
