@@ -292,6 +292,22 @@ def test_the_labs_share_one_target_definition(lab):
                     f"{name} labels flights without importing autograder.labdata.problem"
 
 
+def test_lab3_splits_forward_in_time_and_records_the_split():
+    """Lab 2 shows that a random split flatters this data (AUC about 0.70 against 0.65 forward on
+    Lab 3's own pipeline), so Lab 3 splits, tunes, compares and trains forward in time, and its
+    training script saves the split with the model. The graded run of ex10 checks the saved
+    metadata against ``describe(time_split(...))``; this checks the source says so everywhere."""
+    lab = COURSE.lab("lab03-pipelines")
+    cells = read_notebook(COURSE.solution_dir(lab) / "pipelines.ipynb").cells
+    code = "\n".join(c.source for c in cells if c.cell_type == "code")
+    assert "train_test_split" not in code, "Lab 3 splits at random somewhere"
+    setup = next(c.source for c in cells if "load_flights(" in c.source)
+    assert "time_split(df" in setup
+    assert "cv=TimeSeriesSplit(" in code
+    script = next(c.source for c in cells if c.source.startswith("%%writefile train.py"))
+    assert '"split": describe(' in script and "time_split(" in script
+
+
 # Labs whose hints were rewritten in their second edition (issue 11); Labs 4-5 still end some
 # exercises with a hint that is nearly the answer.
 HINTS_STOP_SHORT = {"lab01-python-sql", "lab02-model-evaluation", "lab03-pipelines"}
