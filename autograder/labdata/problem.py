@@ -41,7 +41,7 @@ MAX_WIND_MPH = 200.0
 
 __all__ = ["CATEGORICAL", "COLUMNS", "ID_COLUMNS", "LATE_MINUTES", "NUMERIC", "PREDICTION_LEAD",
            "TARGET", "TIME_COLUMN", "describe", "is_late", "load_flights", "prediction_time",
-           "time_split"]
+           "time_split", "with_context"]
 
 
 def is_late(arr_delay: pd.Series | np.ndarray) -> np.ndarray:
@@ -91,6 +91,19 @@ def load_flights(data_dir: Path | str | None = None, *, months: Sequence[int] | 
     if per_month is not None:
         flights = (flights.groupby("month", group_keys=False)
                    .sample(n=per_month, random_state=seed))
+    data = with_context(flights, folder)
+    data[TARGET] = is_late(data["arr_delay"])
+    return (data[[*COLUMNS, TARGET]].sort_values([TIME_COLUMN, "flight"], kind="stable")
+            .reset_index(drop=True))
+
+
+def with_context(flights: pd.DataFrame, folder: Path) -> pd.DataFrame:
+    """Rows of flights.csv with what is known 2 h ahead: ``sched_dep``, weather and plane.
+
+    Weather is joined on the origin airport and the scheduled hour; planes on ``tailnum``.
+    Shared by every loader of flights (see :mod:`autograder.labdata.cancellations`), so the
+    features known at prediction time are built one way only.
+    """
     flights = flights.assign(
         sched_dep=pd.to_datetime(flights[["year", "month", "day", "hour", "minute"]]))
     weather = pd.read_csv(folder / "weather.csv", usecols=[
@@ -101,11 +114,8 @@ def load_flights(data_dir: Path | str | None = None, *, months: Sequence[int] | 
               .rename(columns={"year": "plane_year"}))
     data = (flights.merge(weather, on=["origin", "time_hour"], how="left")
                    .merge(planes, on="tailnum", how="left"))
-    data[TARGET] = is_late(data["arr_delay"])
-    data = data.astype({"distance": "float64", "seats": "float64", "plane_year": "float64",
+    return data.astype({"distance": "float64", "seats": "float64", "plane_year": "float64",
                         "flight": "int64"})
-    return (data[[*COLUMNS, TARGET]].sort_values([TIME_COLUMN, "flight"], kind="stable")
-            .reset_index(drop=True))
 
 
 def time_split(frame: pd.DataFrame, *, test_from: str | pd.Timestamp | None = None,
