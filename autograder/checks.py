@@ -335,6 +335,9 @@ class PytestOutcome:
     message: str  # the first line of the failure, for feedback
 
 
+NO_AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
+
+
 def run_pytest(test_file: str | Path, *args: str) -> list[PytestOutcome]:
     """Run a learner's pytest file inside this kernel; return one outcome per test.
 
@@ -359,7 +362,11 @@ def run_pytest(test_file: str | Path, *args: str) -> list[PytestOutcome]:
     before = set(sys.modules)
     output = io.StringIO()
     cwd = os.getcwd()
+    # The plugins installed for the course's own tests (hypothesis, schemathesis, anyio...) are
+    # not loaded: a learner's file needs none of them, and loading them costs about 2 s a run.
+    autoload = os.environ.get(NO_AUTOLOAD)
     try:
+        os.environ[NO_AUTOLOAD] = "1"
         os.chdir(folder)
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             code = pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir", str(folder),
@@ -367,6 +374,10 @@ def run_pytest(test_file: str | Path, *args: str) -> list[PytestOutcome]:
                                 *args], plugins=[recorder])
     finally:
         os.chdir(cwd)
+        if autoload is None:
+            os.environ.pop(NO_AUTOLOAD, None)
+        else:
+            os.environ[NO_AUTOLOAD] = autoload
         for name in set(sys.modules) - before:
             if str(getattr(sys.modules[name], "__file__", "") or "").startswith(str(folder)):
                 del sys.modules[name]
