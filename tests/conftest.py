@@ -14,6 +14,12 @@ REPO = Path(__file__).resolve().parent.parent
 TOY = Path(__file__).resolve().parent / "fixtures" / "toycourse"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--cases-alone", action="store_true",
+                     help="grade each wrong/right answer of tests/notebooks on its own "
+                          "instead of sharing submissions between cases on other exercises")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory):
     home = tmp_path_factory.mktemp("home")

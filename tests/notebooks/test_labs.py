@@ -1,9 +1,19 @@
 """Every lab's grading is itself tested, on the real course, with real kernels.
 
-For each written lab, one cohort is graded once (per test worker): the solution must earn
-full marks, the untouched release zero, and every realistic wrong answer in
-``wrong_answers/<lab>.yaml`` exactly its expected score. The lab's notebooks must also
-follow curriculum/AUTHORING.md and ``labs/`` must be what ``mle release`` makes today.
+For each written lab, one cohort is graded once per test run: the solution must earn full
+marks, the untouched release zero, every realistic wrong answer in ``wrong_answers/<lab>.yaml``
+exactly its expected score and every answer in ``right_answers/<lab>.yaml`` full marks. The
+lab's notebooks must also follow curriculum/AUTHORING.md and ``labs/`` must be what
+``mle release`` makes today.
+
+Cases that change different exercises share one graded submission (a *pack*): a notebook run
+costs the same with one wrong answer as with five, and grading each case alone made the six
+cohorts most of ``make test``. Sharing checks more, not less: each wrong answer must lose
+exactly its points *in the exercises it changes*, each right answer none, and the pack nothing
+anywhere else. A mistake that also costs points in a later exercise (which reuses the
+function) says where, ``also_loses_in: [ex12]``, and shares no pack with a case on that
+exercise; one that cannot share at all is marked ``alone: true``. ``--cases-alone`` grades
+every case on its own (what an author wants when a pack fails).
 """
 
 from __future__ import annotations
@@ -22,7 +32,7 @@ from filelock import FileLock
 
 from autograder.course import Course
 from autograder.grade import grade_cohort
-from autograder.notebooks import HIDDEN_REGION, exercises, nbgrader_meta, read_notebook
+from autograder.notebooks import HIDDEN_REGION, exercise_of, exercises, nbgrader_meta, read_notebook
 from autograder.release import release_is_current
 from autograder.settings import Settings
 from tests.conftest import REPO
@@ -63,38 +73,89 @@ RIGHT_CASES = [pytest.param(lab, case, id=f"{lab.id}:{case['name']}",
                             marks=[pytest.mark.xdist_group(lab.id), pytest.mark.notebooks])
                for lab in LABS for case in _right_answers(lab.id)]
 
+def _touched(case: dict) -> set[str]:
+    """The exercises whose answer cells a case replaces, and those where it says it also
+    loses points (``also_loses_in``: a later exercise that reuses the wrong function)."""
+    return {exercise_of(grade_id) for grade_id in case["answers"]} | \
+        set(case.get("also_loses_in", []))
+
+
+def _packs(lab_id: str, alone: bool = False) -> dict[str, list[dict]]:
+    """The lab's cases grouped into submissions, in file order: a case joins the first pack
+    whose cases change none of its exercises; ``alone: true`` cases get their own."""
+    packs: dict[str, list[dict]] = {}
+    for case in _wrong_answers(lab_id) + _right_answers(lab_id):
+        home = None if alone or case.get("alone") else next(
+            (name for name, members in packs.items() if name.startswith("pack-") and
+             not any(_touched(case) & _touched(m) for m in members)), None)
+        if home is None:
+            home = case["name"] if alone or case.get("alone") else f"pack-{len(packs) + 1}"
+        packs.setdefault(home, []).append(case)
+    return packs
+
+
 _graded: dict[str, tuple] = {}
 
 
-def graded(lab, tmp_root: Path):
+def graded(lab, tmp_root: Path, alone: bool = False):
     """Grade the lab's test cohort once per test run; later calls reuse the results.
 
     pytest-xdist's loadgroup does not keep a lab's parametrised tests on one worker here, so
     the workers share the graded cohort through a file lock in the run's common temp folder:
     the first to ask grades it, the others wait and read its results.
+    Returns the results by submission, the output folder and the packs.
     """
     if lab.id not in _graded:
+        packs = _packs(lab.id, alone)
         with FileLock(tmp_root / f"{lab.id}.lock"):
             saved = tmp_root / lab.id / "results.pickle"
             if not saved.exists():
-                results = _grade_cohort(lab, tmp_root)
+                results = _grade_cohort(lab, tmp_root, packs)
                 saved.write_bytes(pickle.dumps(results))
-            _graded[lab.id] = (pickle.loads(saved.read_bytes()), tmp_root / lab.id / "out")
+            _graded[lab.id] = (pickle.loads(saved.read_bytes()), tmp_root / lab.id / "out",
+                               packs)
     return _graded[lab.id]
 
 
-def _grade_cohort(lab, tmp_root: Path) -> dict:
+def _grade_cohort(lab, tmp_root: Path, packs: dict[str, list[dict]]) -> dict:
     folder, out = tmp_root / lab.id / "submissions", tmp_root / lab.id / "out"
     for name in lab.notebooks:
         write_submission(folder, "solution", name, solved(REPO, lab.id, name))
         write_submission(folder, "release", name,
                          nbformat.read(REPO / "labs" / lab.id / name, as_version=4))
-        for case in _wrong_answers(lab.id) + _right_answers(lab.id):
-            write_submission(folder, case["name"], name,
-                             solved(REPO, lab.id, name, case["answers"]))
+        for pack, cases in packs.items():
+            answers = {k: v for case in cases for k, v in case["answers"].items()}
+            write_submission(folder, pack, name, solved(REPO, lab.id, name, answers))
     results = grade_cohort(lab=lab.id, submissions=folder, out=out,
                            settings=Settings(root=REPO), progress=False)
     return {r.student_id: r for r in results}
+
+
+def _case_result(lab, case, cohort):
+    """The graded submission holding ``case`` and the points lost: in the case's own
+    exercises, in the whole submission, and what its other wrong answers account for."""
+    results, _, packs = cohort(lab)
+    pack = next(name for name, cases in packs.items() if case in cases)
+    result = results[pack]
+    assert result.status == "graded", f"{pack} holding {case['name']}: {_describe(result)}"
+    own = sum(e.max_points - e.points for e in result.exercises if e.id in _touched(case))
+    explained = sum(result.max_score - c["expected_score"] for c in packs[pack]
+                    if "expected_score" in c)
+    others = [c["name"] for c in packs[pack] if c is not case]
+    where = f"graded in {pack}" + (f" with {', '.join(others)}" if others else "")
+    claimed = set().union(*(_touched(c) for c in packs[pack]))
+    stray = {e.id: e.max_points - e.points for e in result.exercises
+             if e.id not in claimed and e.points < e.max_points}
+    if stray:
+        where += f"; lost in exercises no case in it names: {stray}"
+    return result, own, result.max_score - result.score, explained, where
+
+
+def _spill_message(lost: float, explained: float, where: str) -> str:
+    return (f"the submission lost {lost:g} points where its wrong answers account for "
+            f"{explained:g} ({where}): one of them costs points in an exercise it does not "
+            f"name; find it with `pytest tests/notebooks --cases-alone -k <lab>` and add "
+            f"`also_loses_in: [exNN]` to it")
 
 
 @pytest.fixture(scope="session")
@@ -105,6 +166,13 @@ def tmp_root(tmp_path_factory, worker_id) -> Path:
     folder = shared / "labs-shared"
     folder.mkdir(exist_ok=True)
     return folder
+
+
+@pytest.fixture(scope="session")
+def cohort(tmp_root, request):
+    """lab -> (results by submission, output folder, packs), graded once per run."""
+    alone = bool(request.config.getoption("--cases-alone"))
+    return lambda lab: graded(lab, tmp_root, alone)
 
 
 def _describe(result) -> str:
@@ -180,16 +248,16 @@ def test_grade_cells_end_in_a_statement(lab):
 
 
 @pytest.mark.parametrize("lab", [_lab_param(lab) for lab in LABS])
-def test_solution_earns_full_marks(lab, tmp_root):
-    results, _ = graded(lab, tmp_root)
+def test_solution_earns_full_marks(lab, cohort):
+    results, _, _ = cohort(lab)
     result = results["solution"]
     assert result.status == "graded" and result.score == result.max_score > 0, \
         _describe(result)
 
 
 @pytest.mark.parametrize("lab", [_lab_param(lab) for lab in LABS])
-def test_untouched_release_earns_zero(lab, tmp_root):
-    results, _ = graded(lab, tmp_root)
+def test_untouched_release_earns_zero(lab, cohort):
+    results, _, _ = cohort(lab)
     result = results["release"]
     assert result.status == "graded" and result.score == 0, _describe(result)
 
@@ -225,12 +293,13 @@ def test_lab_has_realistic_wrong_answers(lab):
 
 
 @pytest.mark.parametrize("lab,case", CASES)
-def test_wrong_answer_earns_exactly_its_score(lab, case, tmp_root):
-    results, _ = graded(lab, tmp_root)
-    result = results[case["name"]]
-    assert result.status == "graded", _describe(result)
-    assert result.score == case["expected_score"], \
-        f"{case['name']} ({case['why']}) scored {result.score:g}:\n{_describe(result)}"
+def test_wrong_answer_earns_exactly_its_score(lab, case, cohort):
+    result, own, lost, explained, where = _case_result(lab, case, cohort)
+    expected = result.max_score - case["expected_score"]
+    assert own == expected, f"{case['name']} ({case['why']}) lost {own:g} points in " \
+        f"{sorted(_touched(case))}, expected {expected:g} ({where}); if it also costs " \
+        f"points in a later exercise, name it in `also_loses_in`:\n{_describe(result)}"
+    assert lost == explained, _spill_message(lost, explained, where)
 
 
 @pytest.mark.parametrize("lab", [_lab_param(lab) for lab in LABS])
@@ -238,23 +307,37 @@ def test_lab_has_right_but_different_answers(lab):
     assert len(_right_answers(lab.id)) >= 2, f"add right answers to {RIGHT / lab.id}.yaml"
 
 
+@pytest.mark.parametrize("lab", [_lab_param(lab) for lab in LABS])
+def test_cases_name_exercises_that_exist(lab):
+    """A case's answer cells and ``also_loses_in`` must be the lab's own: a typo would make
+    packing treat two overlapping cases as independent."""
+    known = {e.id for name in lab.notebooks
+             for e in exercises(read_notebook(COURSE.solution_dir(lab) / name))}
+    for case in _wrong_answers(lab.id) + _right_answers(lab.id):
+        unknown = _touched(case) - known
+        assert not unknown, f"{case['name']} names exercises {sorted(unknown)} not in {lab.id}"
+        assert set(case) <= {"name", "why", "answers", "expected_score", "also_loses_in",
+                             "alone"}, f"{case['name']}: unknown keys {sorted(set(case))}"
+
+
 def test_case_names_are_unique_per_lab():
     for lab in LABS:
         names = [c["name"] for c in _wrong_answers(lab.id) + _right_answers(lab.id)]
-        assert len(names) == len(set(names)) and not {"solution", "release"} & set(names), lab.id
+        assert len(names) == len(set(names)) and not {"solution", "release"} & set(names) \
+            and not any(n.startswith("pack-") for n in names), lab.id
 
 
 @pytest.mark.parametrize("lab,case", RIGHT_CASES)
-def test_right_but_different_answer_earns_full_marks(lab, case, tmp_root):
-    results, _ = graded(lab, tmp_root)
-    result = results[case["name"]]
-    assert result.status == "graded" and result.score == result.max_score > 0, \
-        f"{case['name']} ({case['why']}) scored {result.score:g}:\n{_describe(result)}"
+def test_right_but_different_answer_earns_full_marks(lab, case, cohort):
+    result, own, lost, explained, where = _case_result(lab, case, cohort)
+    assert own == 0 and result.max_score > 0, f"{case['name']} ({case['why']}) lost " \
+        f"{own:g} points in {sorted(_touched(case))} ({where}):\n{_describe(result)}"
+    assert lost == explained, _spill_message(lost, explained, where)
 
 
 @pytest.mark.parametrize("lab", [_lab_param(lab) for lab in LABS])
-def test_feedback_never_contains_hidden_tests(lab, tmp_root):
-    results, out = graded(lab, tmp_root)
+def test_feedback_never_contains_hidden_tests(lab, cohort):
+    results, out, _ = cohort(lab)
     hidden_lines = set()
     for name in lab.notebooks:
         text = json.loads((COURSE.solution_dir(lab) / name).read_text())
