@@ -416,3 +416,16 @@ def test_the_last_hint_stops_short_of_the_answer(lab):
             assert len(copied) <= 3 and len(copied) * 2 < max(len(lines), 1) or not copied, \
                 f"{name}: the last hint of {cell.metadata.get('mle', {}).get('hints')} is " \
                 f"the answer: {copied}"
+
+
+def test_packs_share_no_exercise():
+    """Two cases in one submission never change, or lose points in, the same exercise;
+    ``alone`` cases and ``--cases-alone`` give one case per submission."""
+    for lab in LABS:
+        for name, cases in _packs(lab.id).items():
+            seen: set[str] = set()
+            for case in cases:
+                assert not seen & _touched(case), f"{lab.id} {name}: {case['name']} overlaps"
+                seen |= _touched(case)
+            assert name.startswith("pack-") or len(cases) == 1
+        assert all(len(cases) == 1 for cases in _packs(lab.id, alone=True).values())
