@@ -351,6 +351,7 @@ def run_pytest(test_file: str | Path, *args: str) -> list[PytestOutcome]:
     import io
     import os
     import sys
+    from unittest import mock
 
     import pytest
 
@@ -361,23 +362,15 @@ def run_pytest(test_file: str | Path, *args: str) -> list[PytestOutcome]:
     recorder = _Recorder()
     before = set(sys.modules)
     output = io.StringIO()
-    cwd = os.getcwd()
     # The plugins installed for the course's own tests (hypothesis, schemathesis, anyio...) are
     # not loaded: a learner's file needs none of them, and loading them costs about 2 s a run.
-    autoload = os.environ.get(NO_AUTOLOAD)
     try:
-        os.environ[NO_AUTOLOAD] = "1"
-        os.chdir(folder)
-        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        with mock.patch.dict(os.environ, {NO_AUTOLOAD: "1"}), contextlib.chdir(folder), \
+                contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             code = pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir", str(folder),
                                 "--confcutdir", str(folder), "-W", "ignore", source.name,
                                 *args], plugins=[recorder])
     finally:
-        os.chdir(cwd)
-        if autoload is None:
-            os.environ.pop(NO_AUTOLOAD, None)
-        else:
-            os.environ[NO_AUTOLOAD] = autoload
         for name in set(sys.modules) - before:
             if str(getattr(sys.modules[name], "__file__", "") or "").startswith(str(folder)):
                 del sys.modules[name]

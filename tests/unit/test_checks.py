@@ -140,6 +140,13 @@ def test_run_pytest_reports_each_test_and_what_it_raised(tmp_path, monkeypatch):
         "def test_not(box, bad):\n    assert box.value != bad, f'value is {bad}'\n"
         "def test_broken(box):\n    box.missing\n")
     monkeypatch.chdir(tmp_path.parent)
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env" / "test_env.py").write_text(
+        "import os\ndef test_no_plugins():\n"
+        "    assert os.environ['PYTEST_DISABLE_PLUGIN_AUTOLOAD'] == '1'\n")
+    assert run_pytest(tmp_path / "env" / "test_env.py")[0].outcome == "passed"
+    assert "PYTEST_DISABLE_PLUGIN_AUTOLOAD" not in __import__("os").environ, "env restored"
     joblib.dump(Box(2), tmp_path / "box.joblib")
     outcomes = {o.nodeid: o for o in run_pytest(tests, "--box", str(tmp_path / "box.joblib"))}
     assert outcomes["test_box.py::test_not[1]"].outcome == "passed"
