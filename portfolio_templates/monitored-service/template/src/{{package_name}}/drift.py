@@ -1,8 +1,15 @@
 """The drift job: compare logged production inputs with the training data, per feature.
 
 Numeric features get PSI (on reference-quantile bins) and a two-sample KS test; categorical
-features get PSI over their categories. Any drifted feature writes ``alert.json`` next to a
-JSON + Markdown report with one plot per feature.
+features get PSI over their categories. The model's own output is watched the same way
+(``prediction``: the share of each predicted class, against what the model predicts on its
+training inputs), because inputs can drift in ways no single feature shows. The features come
+from the served model's ``metadata.json``, so the job watches what the model actually uses.
+
+The log is cut into windows (``--window``, counted back from the newest prediction) and per
+model version, so a drift that started on Tuesday, or only under the new model, is seen as
+such instead of being averaged away. A drift in the latest window of any model version writes
+``alert.json`` next to a JSON + Markdown report with one plot per feature.
 
 A fixed PSI cut-off ignores sample size: 50 predictions drawn from the training data itself
 often score PSI > 0.2 by chance alone, and with six features tested at once most windows
@@ -12,7 +19,8 @@ reference and samples of the same size drawn from the reference. The KS test get
 Bonferroni correction. Together they keep the false-alarm rate per window at about
 ``false_alarm_rate`` when nothing has changed (tested), whatever the window size.
 
-    python -m <package>.drift --artifact-dir artifacts/model --log logs/predictions.jsonl
+    python -m <package>.drift --artifact-dir artifacts/model --log logs/predictions.jsonl \
+        --window 1D
 """
 
 from __future__ import annotations
@@ -30,7 +38,6 @@ from scipy.stats import ks_2samp
 
 from .config import DriftThresholds
 from .prediction_log import read_log
-from .train import CATEGORICAL, NUMERIC
 
 SMOOTHING = 0.5  # a half count added to every bin (Jeffreys), on both sides
 
@@ -89,6 +96,9 @@ class DriftReport:
     current_rows: int
     thresholds: dict
     features: list[FeatureDrift]
+    model_version: str | None = None
+    window_start: str | None = None
+    window_end: str | None = None
 
     @property
     def drifted_features(self) -> list[str]:
@@ -116,19 +126,32 @@ def chance_psi(reference: pd.Series, size: int, quantile: float, *, numeric: boo
     return float(np.quantile(_psi_from_counts(expected, actual), quantile))
 
 
-def psi_cutoffs(reference: pd.DataFrame, size: int,
-                thresholds: DriftThresholds) -> dict[str, float]:
-    """Each feature's PSI cut-off for a window of ``size`` rows: the "act" floor, or what
+def feature_kinds(reference: pd.DataFrame, numeric: list[str] | None = None,
+                  categorical: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """The numeric and categorical columns to watch: as given (from the model's metadata),
+    or read from the reference's dtypes."""
+    if numeric is None and categorical is None:
+        numeric = [c for c in reference.columns if pd.api.types.is_numeric_dtype(reference[c])]
+        categorical = [c for c in reference.columns if c not in numeric]
+    return list(numeric or []), list(categorical or [])
+
+
+def psi_cutoffs(reference: pd.DataFrame, size: int, thresholds: DriftThresholds, *,
+                numeric: list[str] | None = None,
+                categorical: list[str] | None = None) -> dict[str, float]:
+    """Each column's PSI cut-off for a window of ``size`` rows: the "act" floor, or what
     chance reaches at the Bonferroni level, whichever is higher."""
-    level = 1 - thresholds.false_alarm_rate / len([*NUMERIC, *CATEGORICAL])
+    numeric, categorical = feature_kinds(reference, numeric, categorical)
+    level = 1 - thresholds.false_alarm_rate / len([*numeric, *categorical])
     return {name: max(thresholds.psi, chance_psi(reference[name], size, level,
-                                                 numeric=name in NUMERIC))
-            for name in [*NUMERIC, *CATEGORICAL]}
+                                                 numeric=name in numeric))
+            for name in [*numeric, *categorical]}
 
 
 def detect_drift(reference: pd.DataFrame, current: pd.DataFrame, thresholds: DriftThresholds,
-                 cutoffs: dict[str, float] | None = None) -> DriftReport:
-    """Score every model feature; refuse to judge fewer than ``min_samples`` predictions.
+                 cutoffs: dict[str, float] | None = None, *, numeric: list[str] | None = None,
+                 categorical: list[str] | None = None) -> DriftReport:
+    """Score every watched column; refuse to judge fewer than ``min_samples`` predictions.
 
     ``cutoffs`` (from ``psi_cutoffs`` for this window size) can be passed in when many
     windows of one size are judged against one reference.
@@ -136,72 +159,169 @@ def detect_drift(reference: pd.DataFrame, current: pd.DataFrame, thresholds: Dri
     if len(current) < thresholds.min_samples:
         raise ValueError(f"only {len(current)} logged predictions; the drift job needs at least "
                          f"{thresholds.min_samples} (run the simulator or wait for traffic)")
-    cutoffs = cutoffs or psi_cutoffs(reference, len(current), thresholds)
+    numeric, categorical = feature_kinds(reference, numeric, categorical)
+    cutoffs = cutoffs or psi_cutoffs(reference, len(current), thresholds, numeric=numeric,
+                                     categorical=categorical)
     ks_level = min(thresholds.ks_pvalue,
-                   thresholds.false_alarm_rate / len([*NUMERIC, *CATEGORICAL]))  # Bonferroni
+                   thresholds.false_alarm_rate / len([*numeric, *categorical]))  # Bonferroni
     results = []
-    for name in NUMERIC:
+    for name in numeric:
         psi = psi_numeric(reference[name], current[name])
         ks = ks_2samp(reference[name].dropna(), current[name].dropna())
         drifted = psi >= cutoffs[name] or ks.pvalue < ks_level
         results.append(FeatureDrift(name, "numeric", round(psi, 4), round(float(ks.statistic), 4),
                                     float(f"{ks.pvalue:.4g}"), bool(drifted)))
-    for name in CATEGORICAL:
+    for name in categorical:
         psi = psi_categorical(reference[name], current[name])
-        results.append(FeatureDrift(name, "categorical", round(psi, 4), None, None,
-                                    bool(psi >= cutoffs[name])))
+        results.append(FeatureDrift(name, "prediction" if name == PREDICTION else "categorical",
+                                    round(psi, 4), None, None, bool(psi >= cutoffs[name])))
     return DriftReport(datetime.now(UTC).isoformat(timespec="seconds"), len(reference),
                        len(current), thresholds.model_dump(), results)
 
 
-def write_metrics(report: DriftReport, path: Path) -> Path:
-    """The drift scores as Prometheus metrics, in the text format that node_exporter's
-    textfile collector (or a Pushgateway) publishes: Prometheus can then graph PSI per
-    feature and alert on it like any other signal."""
+PREDICTION = "prediction"  # the column holding the model's predicted class
+
+
+@dataclass(frozen=True)
+class Watch:
+    """What the served model uses and predicts, read from its artifact."""
+
+    numeric: list[str]
+    categorical: list[str]
+    reference: pd.DataFrame  # training inputs, plus the model's predictions on them
+    target: str | None  # the key of the predicted class in the prediction log
+
+    @classmethod
+    def from_artifact(cls, artifact_dir: Path) -> Watch:
+        import joblib
+
+        metadata = json.loads((artifact_dir / "metadata.json").read_text())
+        numeric, categorical = metadata["numeric_features"], metadata["categorical_features"]
+        reference = pd.read_csv(artifact_dir / "reference.csv")[[*numeric, *categorical]]
+        target = metadata.get("target")
+        if target:  # prediction drift: the class shares the model gives its own training inputs
+            model = joblib.load(artifact_dir / "model.joblib")
+            reference[PREDICTION] = [str(label) for label in model.predict(reference)]
+            categorical = [*categorical, PREDICTION]
+        return cls(numeric, categorical, reference, target)
+
+
+def windows(log: pd.DataFrame, every: pd.Timedelta) -> list[tuple[str, pd.Timestamp,
+                                                                 pd.Timestamp, pd.DataFrame]]:
+    """Cut the log into (model version, start, end, rows), newest window first.
+
+    Windows are counted back from the newest prediction, so the latest window always holds the
+    latest traffic (a burst is never split at midnight), and each model version is judged on
+    its own traffic only.
+    """
+    newest = log["ts"].max()
+    index = ((newest - log["ts"]) // every).astype(int)
+    found = []
+    for (version, k), rows in log.groupby(["model_version", index], sort=True):
+        end = newest - k * every
+        found.append((str(version), end - every, end, rows.drop(columns=["ts", "model_version"])))
+    return sorted(found, key=lambda w: (w[2], w[0]), reverse=True)
+
+
+def judge_windows(watch: Watch, log: pd.DataFrame, every: pd.Timedelta,
+                  thresholds: DriftThresholds,
+                  ) -> tuple[list[DriftReport], list[dict], pd.DataFrame]:
+    """A drift report for every window with enough predictions, newest first; the windows
+    skipped as too small; and the rows of the newest judged window (for its plots)."""
+    judged, skipped, newest = [], [], None
+    for version, start, end, rows in windows(log, every):
+        span = {"model_version": version, "window_start": start.isoformat(),
+                "window_end": end.isoformat()}
+        if len(rows) < thresholds.min_samples:
+            skipped.append({**span, "rows": len(rows)})
+            continue
+        rows = rows[watch.reference.columns]
+        report = detect_drift(watch.reference, rows, thresholds,
+                              numeric=watch.numeric, categorical=watch.categorical)
+        judged.append(DriftReport(**{**asdict(report), "features": report.features, **span}))
+        newest = rows if newest is None else newest
+    if not judged:
+        largest = max((s["rows"] for s in skipped), default=0)
+        raise ValueError(f"no window of {every} has {thresholds.min_samples} predictions (the "
+                         f"largest has {largest}): run the simulator, wait for traffic or "
+                         f"use a longer --window")
+    return judged, skipped, newest
+
+
+def latest_per_version(judged: list[DriftReport]) -> list[DriftReport]:
+    """The newest judged window of each model version: what the alert is about."""
+    latest: dict[str | None, DriftReport] = {}
+    for report in judged:  # newest first
+        latest.setdefault(report.model_version, report)
+    return list(latest.values())
+
+
+def write_metrics(reports: list[DriftReport], path: Path) -> Path:
+    """The drift scores of each model version's latest window as Prometheus metrics, in the
+    text format that node_exporter's textfile collector (or a Pushgateway) publishes:
+    Prometheus can then graph PSI per feature and alert on it like any other signal."""
     from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
 
     registry = CollectorRegistry()
-    psi = Gauge("drift_psi", "PSI of a feature, production vs training", ["feature"],
-                registry=registry)
-    drifted = Gauge("drift_detected", "1 when the feature drifted in the last run", ["feature"],
-                    registry=registry)
-    rows = Gauge("drift_window_rows", "Predictions in the last drift window", registry=registry)
+    psi = Gauge("drift_psi", "PSI of a feature (or of the predictions), production vs training",
+                ["feature", "model_version"], registry=registry)
+    drifted = Gauge("drift_detected", "1 when the feature drifted in the latest window",
+                    ["feature", "model_version"], registry=registry)
+    rows = Gauge("drift_window_rows", "Predictions in the latest drift window",
+                 ["model_version"], registry=registry)
     last = Gauge("drift_last_run_timestamp_seconds", "When the drift job last ran",
                  registry=registry)
-    for feature in report.features:
-        psi.labels(feature.feature).set(feature.psi)
-        drifted.labels(feature.feature).set(int(feature.drifted))
-    rows.set(report.current_rows)
-    last.set(datetime.fromisoformat(report.created_at).timestamp())
+    for report in reports:
+        version = report.model_version or "unknown"
+        for feature in report.features:
+            psi.labels(feature.feature, version).set(feature.psi)
+            drifted.labels(feature.feature, version).set(int(feature.drifted))
+        rows.labels(version).set(report.current_rows)
+    last.set(datetime.now(UTC).timestamp())
     path.parent.mkdir(parents=True, exist_ok=True)
     write_to_textfile(str(path), registry)
     return path
 
 
-def load_current(log_path: Path) -> pd.DataFrame:
+def load_log(log_path: Path, watch: Watch) -> pd.DataFrame:
+    """The prediction log as one row per prediction: time, model version, inputs, prediction."""
     if not log_path.is_file():
         raise FileNotFoundError(f"no prediction log at {log_path}: run `make simulate` first")
-    return pd.DataFrame([record["features"] for record in read_log(log_path)])
+    rows = [{"ts": record.get("ts"), "model_version": record.get("model_version", "unknown"),
+             **record["features"],
+             **({PREDICTION: str(record.get(watch.target))} if watch.target else {})}
+            for record in read_log(log_path)]
+    if not rows:
+        raise ValueError(f"{log_path} holds no predictions yet")
+    frame = pd.DataFrame(rows)
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True, format="ISO8601")
+    return frame
 
 
-def write_report(report: DriftReport, reference: pd.DataFrame, current: pd.DataFrame,
-                 out_dir: Path) -> Path | None:
-    """Write drift_report.json/.md and plots; write alert.json if anything drifted
-    (and remove a stale one otherwise). Return the alert path, if any."""
+def write_report(reports: list[DriftReport], skipped: list[dict], reference: pd.DataFrame,
+                 current: pd.DataFrame, out_dir: Path) -> Path | None:
+    """Write drift_report.json/.md and plots of the newest window; write alert.json if the
+    latest window of any model version drifted (and remove a stale one otherwise). Return the
+    alert path, if any."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "drift_report.json").write_text(json.dumps(
-        {**asdict(report), "drifted_features": report.drifted_features}, indent=2) + "\n")
+    latest = latest_per_version(reports)
+    drifted = sorted({f for report in latest for f in report.drifted_features})
+    (out_dir / "drift_report.json").write_text(json.dumps({
+        **asdict(reports[0]), "drifted_features": drifted,
+        "windows": [{**asdict(r), "drifted_features": r.drifted_features} for r in reports],
+        "skipped_windows": skipped}, indent=2) + "\n")
     plots = _plot_features(reference, current, out_dir)
-    (out_dir / "drift_report.md").write_text(_markdown(report, plots))
+    (out_dir / "drift_report.md").write_text(_markdown(reports, skipped, plots))
     alert = out_dir / "alert.json"
-    if not report.drifted_features:
+    if not drifted:
         alert.unlink(missing_ok=True)
         return None
     alert.write_text(json.dumps({
-        "alert": "FeatureDrift", "severity": "warning", "created_at": report.created_at,
-        "features": report.drifted_features, "runbook": "RUNBOOK.md#featuredrift",
-        "summary": f"{len(report.drifted_features)} feature(s) drifted: "
-                   + ", ".join(report.drifted_features),
+        "alert": "FeatureDrift", "severity": "warning", "created_at": reports[0].created_at,
+        "features": drifted, "runbook": "RUNBOOK.md#featuredrift",
+        "model_versions": [r.model_version for r in latest if r.drifted_features],
+        "summary": f"{len(drifted)} feature(s) drifted in the latest window: "
+                   + ", ".join(drifted),
     }, indent=2) + "\n")
     return alert
 
@@ -213,9 +333,9 @@ def _plot_features(reference: pd.DataFrame, current: pd.DataFrame, out_dir: Path
     import matplotlib.pyplot as plt
 
     plots = {}
-    for name in [*NUMERIC, *CATEGORICAL]:
+    for name in current.columns:
         fig, ax = plt.subplots(figsize=(5, 3))
-        if name in NUMERIC:
+        if pd.api.types.is_numeric_dtype(reference[name]):
             ax.hist(reference[name].dropna(), bins=20, alpha=0.6, density=True, label="training")
             ax.hist(current[name].dropna(), bins=20, alpha=0.6, density=True, label="production")
         else:
@@ -233,22 +353,31 @@ def _plot_features(reference: pd.DataFrame, current: pd.DataFrame, out_dir: Path
     return plots
 
 
-def _markdown(report: DriftReport, plots: dict) -> str:
-    status = ("DRIFT: " + ", ".join(report.drifted_features)) if report.drifted_features \
+def _markdown(reports: list[DriftReport], skipped: list[dict], plots: dict) -> str:
+    newest = reports[0]
+    status = ("DRIFT: " + ", ".join(newest.drifted_features)) if newest.drifted_features \
         else "no drift detected"
-    lines = [f"# Drift report ({report.created_at})", "",
-             f"Reference rows: {report.reference_rows} · production rows: "
-             f"{report.current_rows} · status: **{status}**", "",
-             f"Thresholds: PSI ≥ {report.thresholds['psi']} and above what chance reaches "
+    lines = [f"# Drift report ({newest.created_at})", "",
+             f"Newest window: {newest.window_start} to {newest.window_end}, model "
+             f"{newest.model_version} · reference rows: {newest.reference_rows} · production "
+             f"rows: {newest.current_rows} · status: **{status}**", "",
+             f"Thresholds: PSI ≥ {newest.thresholds['psi']} and above what chance reaches "
              f"at this window's size, or a KS p-value below the Bonferroni level; together "
-             f"about {report.thresholds['false_alarm_rate']:.0%} false alarms per window "
+             f"about {newest.thresholds['false_alarm_rate']:.0%} false alarms per window "
              "when nothing has changed", "",
              "| Feature | Kind | PSI | KS statistic | KS p-value | Drifted |",
              "|---|---|---|---|---|---|"]
-    for f in report.features:
+    for f in newest.features:
         lines.append(f"| {f.feature} | {f.kind} | {f.psi} | {f.ks_statistic or '-'} | "
                      f"{f.ks_pvalue if f.ks_pvalue is not None else '-'} | "
                      f"{'yes' if f.drifted else 'no'} |")
+    lines += ["", "## Every window", "", "| Model version | From | To | Rows | Drifted |",
+              "|---|---|---|---|---|"]
+    lines += [f"| {r.model_version} | {r.window_start} | {r.window_end} | {r.current_rows} | "
+              f"{', '.join(r.drifted_features) or 'no'} |" for r in reports]
+    lines += [f"| {s['model_version']} | {s['window_start']} | {s['window_end']} | {s['rows']} "
+              f"| not judged: fewer than {newest.thresholds['min_samples']} rows |"
+              for s in skipped]
     lines.append("")
     lines += [f"![{name}]({file})" for name, file in plots.items()]
     return "\n".join(lines) + "\n"
@@ -266,23 +395,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--artifact-dir", type=Path, default=Path("artifacts/model"))
     parser.add_argument("--log", type=Path, default=Path("logs/predictions.jsonl"))
     parser.add_argument("--out", type=Path, default=Path("reports/drift"))
+    parser.add_argument("--window", default="1D",
+                        help="window length, counted back from the newest prediction "
+                             "(pandas: 1D, 6h, 30min); default 1D")
     parser.add_argument("--fail-on-drift", action="store_true",
                         help=f"exit {DRIFT_FOUND} when drift is found")
     args = parser.parse_args(argv)
     try:
-        reference = pd.read_csv(args.artifact_dir / "reference.csv")
-        current = load_current(args.log)
-        report = detect_drift(reference, current, DriftThresholds())
-    except (OSError, ValueError) as error:  # no artifact, no log, too few predictions
+        every = pd.Timedelta(args.window)
+        watch = Watch.from_artifact(args.artifact_dir)
+        log = load_log(args.log, watch)
+        reports, skipped, newest = judge_windows(watch, log, every, DriftThresholds())
+    except (OSError, ValueError, KeyError) as error:  # no artifact, no log, too few predictions
         print(f"drift job could not run: {error}", file=sys.stderr)
         return CANNOT_RUN
-    alert = write_report(report, reference, current, args.out)
-    write_metrics(report, args.out / "drift.prom")
-    print(f"report: {args.out / 'drift_report.md'} (metrics: {args.out / 'drift.prom'})")
+    alert = write_report(reports, skipped, watch.reference, newest, args.out)
+    write_metrics(latest_per_version(reports), args.out / "drift.prom")
+    print(f"report: {args.out / 'drift_report.md'} (metrics: {args.out / 'drift.prom'}); "
+          f"{len(reports)} window(s) judged, {len(skipped)} too small")
     if alert is None:
         print("no drift detected")
         return NO_DRIFT
-    print(f"ALERT written to {alert}: drifted features {', '.join(report.drifted_features)}")
+    print(f"ALERT written to {alert}: drifted in the latest window: "
+          f"{', '.join(json.loads(alert.read_text())['features'])}")
     return DRIFT_FOUND if args.fail_on_drift else NO_DRIFT
 
 

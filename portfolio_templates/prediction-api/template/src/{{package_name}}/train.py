@@ -57,6 +57,7 @@ def train_model(output_dir: Path) -> Path:
     metadata = {
         "version": f"penguins-logreg-{digest}",
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "target": TARGET,  # what the model predicts (a drift job watches its class shares)
         "classes": [str(c) for c in model.classes_],
         "numeric_features": NUMERIC,
         "categorical_features": CATEGORICAL,
