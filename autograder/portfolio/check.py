@@ -14,7 +14,15 @@ from .honesty import ci_runs_tests_item, hollow_tests_item, lint_not_silenced_it
 from .layout import dockerfile_practices_item, files_item, makefile_item, test_layout_item
 from .ownership import ownership_item
 from .rubric import RubricItem, RubricReport
-from .tools import hadolint_item, ruff_item, tests_item, workflow_schema_item, zizmor_item
+from .tools import (
+    coverage_item,
+    hadolint_item,
+    ruff_item,
+    run_project_tests,
+    tests_item,
+    workflow_schema_item,
+    zizmor_item,
+)
 
 DEFAULT_TEST_TIMEOUT = 600.0
 
@@ -23,8 +31,9 @@ def check_project(*, path: Path, run_tests: bool = True,
                   test_timeout: float = DEFAULT_TEST_TIMEOUT) -> RubricReport:
     """Score the repository at ``path``.
 
-    ``run_tests`` runs the project's own suite with this interpreter (its dependencies are
-    the course's); without it the test item is skipped and does not count. The report
+    ``run_tests`` runs the project's own suite in its own environment (``.venv``) if it has
+    one, else with this interpreter, and measures its coverage; without it the test and
+    coverage items are skipped and do not count. The report
     passes at 80 % of the points counted *and* with every required item passed.
     """
     root = Path(path).resolve()
@@ -34,14 +43,19 @@ def check_project(*, path: Path, run_tests: bool = True,
     if not any((root / f).exists() for f in ("pyproject.toml", "README.md", "Makefile")):
         raise UsageError(f"{root} has no pyproject.toml, README.md or Makefile: is it the "
                          "repository root? Create one with `mle portfolio new KIND DEST`")
-    tests = tests_item(root, test_timeout) if run_tests else RubricItem.skip(
-        "test suite passes", 24, "skipped (run_tests=False / --no-tests)")
+    if run_tests:
+        run = run_project_tests(root, test_timeout)
+        tests, coverage = tests_item(run, test_timeout), coverage_item(run)
+    else:
+        tests = RubricItem.skip("test suite passes", 24, "skipped (run_tests=False / --no-tests)")
+        coverage = RubricItem.skip("test coverage", 6, "skipped (run_tests=False / --no-tests)")
     items = [
         ownership_item(root),
         files_item(root),
         makefile_item(root),
         test_layout_item(root),
         tests,
+        coverage,
         hollow_tests_item(root),
         ruff_item(root),
         lint_not_silenced_item(root),

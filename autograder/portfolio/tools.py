@@ -6,12 +6,14 @@ check gives the same answer offline as in CI.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 from .layout import workflow_files
@@ -43,38 +45,101 @@ def _missing_tool(name: str, points: int, required: bool = False) -> RubricItem:
         fix=f"install the linter: python -m pip install {TOOL_PACKAGES.get(name, name)}")
 
 
-def tests_item(root: Path, timeout: float) -> RubricItem:
-    """Run the project's suite with this interpreter, ``src/`` on PYTHONPATH."""
-    name = "test suite passes"
+COVERAGE_FLOOR = 70.0  # percent of the project's src/ lines run by its tests
+PROJECT_VENVS = (".venv", "venv")  # where `make install` in a fresh venv puts the project
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """What running a project's suite showed: counts, failures, coverage and how it ran."""
+
+    how: str
+    returncode: int | None  # None: it timed out
+    total: int
+    failed: list[str]
+    output: str
+    coverage: float | None  # percent; None when pytest-cov is not in the environment
+
+
+def project_python(root: Path) -> tuple[str, str]:
+    """The interpreter of the project's own environment (``.venv`` made by ``make install``)
+    if it has one that works, else this toolkit's; and a sentence saying which."""
+    for folder in PROJECT_VENVS:
+        candidate = root / folder / "bin" / "python"
+        try:
+            usable = candidate.is_file() and subprocess.run(
+                [str(candidate), "-c", "import pytest"], capture_output=True, timeout=60,
+                check=False).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):  # not executable, or hangs
+            usable = False
+        if usable:
+            return str(candidate), f"with the project's own environment ({folder}/)"
+    return sys.executable, ("with this toolkit's Python: the project has no .venv with pytest "
+                            "(create one and `make install` in it to test with your own "
+                            "dependencies)")
+
+
+def run_project_tests(root: Path, timeout: float) -> TestRun:
+    """Run the project's suite in its own environment (or the toolkit's), ``src/`` on
+    PYTHONPATH, with coverage of ``src/`` when pytest-cov is installed there."""
+    python, where = project_python(root)
     with tempfile.TemporaryDirectory(prefix="mle-portfolio-") as tmp:
-        junit = Path(tmp) / "junit.xml"
+        junit, cov = Path(tmp) / "junit.xml", Path(tmp) / "coverage.json"
         env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true",
                "MPLCONFIGDIR": str(Path(tmp) / "mpl"),
                "PYTHONPATH": os.pathsep.join(filter(None, [str(root / "src"), str(root),
                                                            os.environ.get("PYTHONPATH")]))}
-        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-               f"--junitxml={junit}"]
-        how = f"ran `{Path(sys.executable).name} -m pytest` in {root} with this toolkit's Python"
+        has_cov = subprocess.run([python, "-c", "import pytest_cov"], capture_output=True,
+                                 timeout=60, check=False).returncode == 0
+        cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"]
+        if has_cov and (root / "src").is_dir():
+            cmd += [f"--cov={root / 'src'}", f"--cov-report=json:{cov}",
+                    "--cov-fail-under=0"]  # the floor is the rubric's, not the project's
+        how = f"ran `python -m pytest` in {root} {where}"
         try:
             result = _run(cmd, root, timeout, env)
         except subprocess.TimeoutExpired:
-            return RubricItem.all_or_nothing(
-                name, 24, False, required=True, detail=how,
-                fix=f"the tests took longer than {timeout:.0f}s: make them faster "
-                    "(share fixtures, smaller data) or raise --timeout")
+            return TestRun(how, None, 0, [], "", None)
         total, failed = _junit_summary(junit)
-    if result.returncode == 0 and total:
+        coverage = json.loads(cov.read_text())["totals"]["percent_covered"] \
+            if cov.is_file() else None
+    return TestRun(how, result.returncode, total, failed, result.stdout + result.stderr,
+                   coverage)
+
+
+def tests_item(run: TestRun, timeout: float) -> RubricItem:
+    name = "test suite passes"
+    if run.returncode is None:
+        return RubricItem.all_or_nothing(
+            name, 24, False, required=True, detail=run.how,
+            fix=f"the tests took longer than {timeout:.0f}s: make them faster "
+                "(share fixtures, smaller data) or raise --timeout")
+    if run.returncode == 0 and run.total:
         return RubricItem.all_or_nothing(name, 24, True, required=True,
-                                         detail=f"{total} tests passed ({how})")
-    if result.returncode == 5 or not total:
-        return RubricItem.all_or_nothing(name, 24, False, required=True, detail=how,
+                                         detail=f"{run.total} tests passed ({run.how})")
+    if run.returncode == 5 or not run.total:
+        return RubricItem.all_or_nothing(name, 24, False, required=True, detail=run.how,
                                          fix="no tests were collected: add tests under tests/")
-    shown = "\n".join(failed[:MAX_LINES]) or _tail(result.stdout + result.stderr)
+    shown = "\n".join(run.failed[:MAX_LINES]) or _tail(run.output)
     return RubricItem.all_or_nothing(
         name, 24, False, required=True,
-        detail=f"{len(failed)} of {total} tests failed ({how}):\n{shown}",
+        detail=f"{len(run.failed)} of {run.total} tests failed ({run.how}):\n{shown}",
         fix="make the failing tests pass: run `make test` (or python -m pytest -x) and read "
             "the first failure")
+
+
+def coverage_item(run: TestRun) -> RubricItem:
+    name = f"tests cover at least {COVERAGE_FLOOR:.0f}% of src/"
+    if run.coverage is None:
+        return RubricItem.all_or_nothing(
+            name, 6, False, detail=run.how,
+            fix="measure coverage: add pytest-cov to your dev dependencies (the templates "
+                "pin it) and keep a src/ layout")
+    ok = run.coverage >= COVERAGE_FLOOR
+    return RubricItem.all_or_nothing(
+        name, 6, ok, detail=f"{run.coverage:.0f}% of the lines in src/ ran under the tests",
+        fix="test the untested modules (`pytest --cov=src --cov-report=term-missing` lists "
+            "the lines); coverage is a floor, not a goal: test behaviour, not lines")
 
 
 def _junit_summary(junit: Path) -> tuple[int, list[str]]:

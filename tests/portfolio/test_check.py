@@ -220,3 +220,46 @@ def test_a_linter_silenced_by_its_own_config_is_scored_down(projects, tmp_path):
     assert report.item("ruff is clean").passed  # silenced: ruff itself finds nothing
     item = report.item("the linter is not silenced by its own config")
     assert not item.passed and 'ignore = ["ALL"]' in item.fix
+
+
+def _tiny_project(root: Path, tested: int, untested: int) -> Path:
+    """A src/ package with ``tested + untested`` functions, ``tested`` of them tested."""
+    (root / "src" / "tiny").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "src" / "tiny" / "__init__.py").write_text("".join(
+        f"def f{i}(x):\n    y = x + {i}\n    return y * 2\n\n" for i in range(tested + untested)))
+    (root / "tests" / "test_tiny.py").write_text("from tiny import *\n\n" + "".join(
+        f"def test_f{i}():\n    assert f{i}(1) == {2 * (1 + i)}\n\n" for i in range(tested)))
+    (root / "pyproject.toml").write_text("[project]\nname = 'tiny'\nversion = '0'\n")
+    return root
+
+
+def test_coverage_below_the_floor_is_scored_down_with_the_figure(tmp_path):
+    from autograder.portfolio.tools import coverage_item, run_project_tests
+
+    low = run_project_tests(_tiny_project(tmp_path / "low", tested=1, untested=3), 120)
+    item = coverage_item(low)
+    assert low.total == 1 and not item.passed
+    assert item.detail.startswith("50% of the lines"), item.detail  # 6 of 12 statements
+    high = run_project_tests(_tiny_project(tmp_path / "high", tested=4, untested=0), 120)
+    assert coverage_item(high).passed and high.coverage == 100
+
+
+def test_the_suite_runs_in_the_project_own_environment_when_it_has_one(tmp_path):
+    """A candidate's .venv (from `make install`) is what their tests run in; without a usable
+    one (here a .venv whose Python is gone), the toolkit's Python stands in and the report
+    says so."""
+    import sys
+
+    from autograder.portfolio.tools import run_project_tests
+
+    own = _tiny_project(tmp_path / "own", tested=1, untested=0)
+    (own / ".venv" / "bin").mkdir(parents=True)
+    (own / ".venv" / "bin" / "python").symlink_to(sys.executable)
+    assert "the project's own environment (.venv/)" in run_project_tests(own, 120).how
+    bare = _tiny_project(tmp_path / "bare", tested=1, untested=0)
+    (bare / ".venv" / "bin").mkdir(parents=True)
+    (bare / ".venv" / "bin" / "python").write_text("#!/bin/sh\nexit 127\n")
+    (bare / ".venv" / "bin" / "python").chmod(0o755)
+    run = run_project_tests(bare, 120)
+    assert "toolkit's Python" in run.how and run.returncode == 0
