@@ -110,3 +110,15 @@ def test_copier_update_brings_template_improvements(tmp_path, monkeypatch):
     subprocess.run([*git, "commit", "-qam", "improve the Makefile"], cwd=course, check=True)
     copier.run_update(str(project), defaults=True, overwrite=True, quiet=True, unsafe=False)
     assert "# improved upstream" in (project / "Makefile").read_text()
+
+
+@pytest.mark.parametrize("service", ["prediction-api", "monitored-service"])
+def test_the_service_templates_type_check(projects, service):
+    """`make lint` runs mypy in the project's CI; the render must pass it as it stands."""
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", "/dev/null"],
+                            cwd=projects.path(service), capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues found" in result.stdout

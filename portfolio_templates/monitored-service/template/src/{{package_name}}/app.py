@@ -6,7 +6,7 @@ Run it with ``uvicorn --factory <package>.app:create_app``.
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.exception_handlers import request_validation_exception_handler
@@ -29,7 +29,8 @@ from .schemas import (
     PredictResponse,
 )
 
-UNAVAILABLE = {503: {"model": ErrorMessage, "description": "No model artifact is loaded"}}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorMessage, "description": "No model artifact is loaded"}}
 
 
 def get_predictor(request: Request) -> Predictor:

@@ -31,6 +31,7 @@ import sys
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -218,7 +219,7 @@ def windows(log: pd.DataFrame, every: pd.Timedelta) -> list[tuple[str, pd.Timest
     index = ((newest - log["ts"]) // every).astype(int)
     found = []
     for (version, k), rows in log.groupby(["model_version", index], sort=True):
-        end = newest - k * every
+        end = newest - cast(int, k) * every  # the window's index, counted back
         found.append((str(version), end - every, end, rows.drop(columns=["ts", "model_version"])))
     return sorted(found, key=lambda w: (w[2], w[0]), reverse=True)
 
@@ -228,7 +229,9 @@ def judge_windows(watch: Watch, log: pd.DataFrame, every: pd.Timedelta,
                   ) -> tuple[list[DriftReport], list[dict], pd.DataFrame]:
     """A drift report for every window with enough predictions, newest first; the windows
     skipped as too small; and the rows of the newest judged window (for its plots)."""
-    judged, skipped, newest = [], [], None
+    judged: list[DriftReport] = []
+    skipped: list[dict[str, Any]] = []
+    newest: pd.DataFrame | None = None
     for version, start, end, rows in windows(log, every):
         span = {"model_version": version, "window_start": start.isoformat(),
                 "window_end": end.isoformat()}
@@ -245,6 +248,7 @@ def judge_windows(watch: Watch, log: pd.DataFrame, every: pd.Timedelta,
         raise ValueError(f"no window of {every} has {thresholds.min_samples} predictions (the "
                          f"largest has {largest}): run the simulator, wait for traffic or "
                          f"use a longer --window")
+    assert newest is not None  # set with the first judged window
     return judged, skipped, newest
 
 

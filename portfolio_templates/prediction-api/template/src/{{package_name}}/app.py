@@ -5,7 +5,7 @@ Run it with ``uvicorn --factory <package>.app:create_app``.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 
@@ -22,7 +22,8 @@ from .schemas import (
     PredictResponse,
 )
 
-UNAVAILABLE = {503: {"model": ErrorMessage, "description": "No model artifact is loaded"}}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorMessage, "description": "No model artifact is loaded"}}
 
 
 def get_predictor(request: Request) -> Predictor:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import joblib
 import pandas as pd
@@ -21,9 +22,17 @@ class ArtifactError(RuntimeError):
     """The artifact folder is missing or incomplete; the message says how to create one."""
 
 
+class Classifier(Protocol):
+    """What the service needs from a model: a scikit-learn classifier (or Pipeline)."""
+
+    classes_: Any
+
+    def predict_proba(self, frame: pd.DataFrame) -> Any: ...
+
+
 @dataclass
 class Predictor:
-    model: object
+    model: Classifier
     metadata: dict
 
     @classmethod

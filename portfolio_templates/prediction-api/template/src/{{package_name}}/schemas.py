@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 MAX_BATCH = 256
 
-EXAMPLE = {
+EXAMPLE: dict[str, JsonValue] = {
     "island": "Biscoe",
     "bill_length_mm": 47.5,
     "bill_depth_mm": 15.0,
