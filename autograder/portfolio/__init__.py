@@ -4,4 +4,5 @@ from .check import check_project
 from .new import KINDS, PROBLEMS, new_project, next_steps
 from .rubric import RubricItem, RubricReport
 
-__all__ = ["KINDS", "PROBLEMS", "RubricItem", "RubricReport", "check_project", "new_project", "next_steps"]
+__all__ = ["KINDS", "PROBLEMS", "RubricItem", "RubricReport", "check_project", "new_project",
+           "next_steps"]
