@@ -15,13 +15,14 @@ CANDIDATE = {"GIT_AUTHOR_NAME": "Casey Candidate", "GIT_AUTHOR_EMAIL": "casey@ex
 
 PROBLEM = """## Problem
 
-A regional airline's operations desk at Newark rebooks passengers whose connections are
-at risk. Today a duty manager checks the departure board by hand about two hours before
-each bank of flights, which is when rebooking is still cheap. The model gives the desk a
-ranked list at that moment: the flights most likely to arrive fifteen minutes or more late,
-using only the schedule, the aircraft and the weather forecast. Missing a late flight costs
-a stranded passenger and a hotel night; a false alarm costs an agent a few minutes, so the
-desk prefers recall and reads the list from the top.
+A regional carrier's hub-control team at Newark protects onward connections. Today a duty
+manager scans the departure board by hand roughly two hours ahead of each bank, while
+rebooking is still cheap and seats on later services remain. This project hands that team a
+ranked shortlist at that moment: the departures most likely to reach their destination
+fifteen or more minutes behind schedule, scored using only the timetable, the aircraft and
+the weather outlook. Overlooking a delayed departure strands travellers overnight (hotel
+vouchers, compensation claims); a false alarm costs an agent a few minutes of checking, so
+the team favours recall and works down the shortlist from the top.
 """
 
 DECISIONS = """# Decision log
@@ -89,7 +90,7 @@ def test_decision_log_exists_and_is_dated():
 
 def test_problem_statement_is_mine():
     readme = (ROOT / "README.md").read_text()
-    assert "operations desk" in readme
+    assert "hub-control team" in readme
     assert "TODO(you)" not in readme
 
 

@@ -10,10 +10,9 @@ import yaml
 from typer.testing import CliRunner
 
 from autograder.errors import UsageError
-from autograder.portfolio import new_project
-from autograder.portfolio.cli import app
+from autograder.portfolio import new_project, tools  # tools.tests_item: not imported bare,
+from autograder.portfolio.cli import app  # or pytest would collect it as a test
 from autograder.portfolio.new import DEFAULT_PROBLEM, PROBLEMS, package_name_for
-from autograder.portfolio.tools import ruff_item, tests_item
 
 
 def test_render_has_every_required_file(projects, kind):
@@ -137,9 +136,9 @@ def test_each_problem_renders_a_project_whose_own_suite_passes(problem, tmp_path
     answers = yaml.safe_load((root / ".copier-answers.yml").read_text())
     assert answers["problem"] == problem
     assert f"problem: `{problem}`" in (root / "README.md").read_text()
-    tests = tests_item(root, timeout=300)
+    tests = tools.tests_item(root, timeout=300)
     assert tests.passed, tests.detail
-    assert ruff_item(root).passed
+    assert tools.ruff_item(root).passed
     if problem == "custom":  # no data yet: the synthetic fixture runs, one test says why not
         assert "data/my_data.csv" in (root / "configs" / "train.yaml").read_text()
         assert "TODO(you)" in (root / "configs" / "train.yaml").read_text()
