@@ -9,7 +9,7 @@ import typer
 
 from ..cli_support import friendly
 from .check import DEFAULT_TEST_TIMEOUT, check_project
-from .new import KINDS, new_project, next_steps
+from .new import DEFAULT_PROBLEM, KINDS, PROBLEMS, new_project, next_steps
 
 app = typer.Typer(help="Create portfolio projects and check them against the rubric.",
                   no_args_is_help=True)
@@ -22,12 +22,15 @@ def new_command(
     dest: Annotated[Path, typer.Argument(help="New (or empty) folder for the project")],
     name: Annotated[str | None, typer.Option(help="Project name (README title)")] = None,
     author: Annotated[str | None, typer.Option(help="Your name (LICENSE, pyproject)")] = None,
+    problem: Annotated[str | None, typer.Option(
+        help=f"training-pipeline only: one of {', '.join(PROBLEMS)} "
+             f"(default {DEFAULT_PROBLEM}; custom = your own CSV/Parquet)")] = None,
 ) -> None:
     """Render a portfolio template, make the first commit and print the next steps.
 
     Example: mle portfolio new training-pipeline ~/code/my-pipeline --author "Ada Lovelace"
     """
-    path = new_project(kind=kind, dest=dest, name=name, author=author)
+    path = new_project(kind=kind, dest=dest, name=name, author=author, problem=problem)
     typer.echo(next_steps(path))
 
 

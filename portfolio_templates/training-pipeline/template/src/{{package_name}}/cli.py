@@ -1,4 +1,4 @@
-"""Command line: `python -m <package> train|validate --config configs/train.yaml`."""
+"""Command line: `python -m <package> train|validate|warehouse --config configs/train.yaml`."""
 
 from __future__ import annotations
 
@@ -28,9 +28,23 @@ def validate_command(config: ConfigOption = Path("configs/train.yaml")) -> None:
         report = validate(load_raw(cfg.data), cfg.data)
     except ConfigError as exc:
         _fail(str(exc), code=2)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
     if not report.ok:
         _fail(str(DataValidationError(report.problems)))
     typer.echo(f"data OK: {report.rows} rows, {len(cfg.data.features)} features")
+
+
+@app.command("warehouse")
+def warehouse_command(config: ConfigOption = Path("configs/train.yaml")) -> None:
+    """(Re)build the SQLite database named by data.sqlite_path from the shipped data."""
+    from .data import build_warehouse
+
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        _fail(str(exc), code=2)
+    typer.echo(f"built {build_warehouse(cfg.data)}")
 
 
 @app.command("train")
@@ -48,14 +62,18 @@ def train_command(
         result = run_pipeline(cfg)
     except ConfigError as exc:
         _fail(str(exc), code=2)
-    except DataValidationError as exc:
+    except (DataValidationError, FileNotFoundError) as exc:
         _fail(str(exc))
-    keys = ("accuracy", "f1_macro", "cv_f1_macro_mean", "baseline_f1_macro")
-    summary = {k: result.metrics[k] for k in keys}
+    gate = result.gate
+    shown = ("roc_auc", "average_precision", "brier", "f1", "threshold", "f1_macro", "accuracy",
+             "mae", "rmse", "r2", "train_seconds")
+    summary = {k: result.metrics[k] for k in shown if k in result.metrics}
     typer.echo(f"artifact: {result.artifact_dir}")
     typer.echo(f"metrics:  {json.dumps(summary)}")
+    typer.echo(f"gate:     {gate.metric} {gate.value} vs baseline {gate.baseline}")
     if result.mlflow_run_id:
         typer.echo(f"mlflow run: {result.mlflow_run_id} ({cfg.tracking.uri})")
-    if not result.gate.passed:
-        _fail("quality gate FAILED: " + "; ".join(result.gate.reasons))
+    if not gate.passed:
+        _fail("quality gate FAILED (the model was saved but not promoted): "
+              + "; ".join(gate.reasons))
     typer.echo("quality gate passed")

