@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import __version__
 from .config import Settings
+from .logs import add_request_logging, configure_logging
 from .metrics import ServiceMetrics
 from .prediction_log import PredictionLog
 from .predictor import ArtifactError, Predictor
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
                   description="Predicts penguin species; exposes Prometheus metrics.")
     app.state.metrics = ServiceMetrics()
     app.state.log = PredictionLog(settings.prediction_log) if settings.prediction_log else None
+    configure_logging(settings.log_level, settings.log_format)
+    add_request_logging(app)
     app.state.predictor, app.state.load_error = predictor, None
     if predictor is None:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,6 +16,8 @@ class Settings(BaseSettings):
     artifact_dir: Path = Path("artifacts/model")
     prediction_log: Path | None = Path("logs/predictions.jsonl")
     title: str = "Penguin species prediction service (monitored)"
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"  # one JSON object per line, or plain text
 
 
 class DriftThresholds(BaseSettings):

@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 
 from . import __version__
 from .config import Settings
+from .logs import add_request_logging, configure_logging
 from .predictor import ArtifactError, Predictor
 from .schemas import (
     BatchRequest,
@@ -41,6 +42,8 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
     settings = settings or Settings()
     app = FastAPI(title=settings.title, version=__version__,
                   description="Predicts penguin species from field measurements.")
+    configure_logging(settings.log_level, settings.log_format)
+    add_request_logging(app)
     app.state.predictor, app.state.load_error = predictor, None
     if predictor is None:
         try:

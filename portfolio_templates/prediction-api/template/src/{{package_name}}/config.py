@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -14,3 +15,5 @@ class Settings(BaseSettings):
 
     artifact_dir: Path = Path("artifacts/model")
     title: str = "Penguin species prediction API"
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"  # one JSON object per line, or plain text
