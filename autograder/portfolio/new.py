@@ -64,6 +64,7 @@ def new_project(*, kind: str, dest: Path, name: str | None = None,
     if author:
         data["author_name"] = author
     _render(COURSE_ROOT, dest, data)
+    format_render(dest)
     _first_commit(git, dest, kind, author)
     return dest
 
@@ -85,6 +86,17 @@ def _render(source: Path, dest: Path, data: dict) -> None:
                             unsafe=False, overwrite=False, vcs_ref="HEAD")
     except (ValueError, copier.errors.CopierError) as exc:
         raise MleError(f"could not render {data['kind']} into {dest}: {exc}") from exc
+
+
+def format_render(dest: Path) -> None:
+    """Format the render with ruff, as its `make lint` checks: the template's lines were
+    formatted around a placeholder, and the candidate's package name changes their length."""
+    from .tools import find_tool
+
+    ruff = find_tool("ruff")
+    if ruff is not None:
+        subprocess.run([ruff, "format", "--quiet", "."], cwd=dest, capture_output=True,
+                       check=False)
 
 
 def _git_env(git: str, dest: Path, author: str | None) -> dict:

@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from .markdown import find_section
+from .new import format_render
 from .rubric import RubricItem
 
 NAME = "your own work, not the untouched template"
@@ -82,6 +83,7 @@ def rerender(root: Path, into: Path) -> Path:
         shutil.rmtree(into, ignore_errors=True)
         copier.run_copy(str(source), str(into), data=data, vcs_ref=None, defaults=True,
                         quiet=True, unsafe=False, overwrite=True)
+    format_render(into)  # as `mle portfolio new` did before the first commit
     return into
 
 

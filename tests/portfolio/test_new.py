@@ -116,13 +116,12 @@ def test_copier_update_brings_template_improvements(tmp_path, monkeypatch):
     assert "# improved upstream" in (project / "Makefile").read_text()
 
 
-@pytest.mark.parametrize("service", ["prediction-api", "monitored-service"])
-def test_the_service_templates_type_check(projects, service):
+def test_the_render_type_checks(projects, kind):
     """`make lint` runs mypy in the project's CI; the render must pass it as it stands."""
     import sys
 
     result = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", "/dev/null"],
-                            cwd=projects.path(service), capture_output=True, text=True,
+                            cwd=projects.path(kind), capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues found" in result.stdout
@@ -165,3 +164,13 @@ def test_problem_is_for_the_training_pipeline_only(tmp_path):
                                       "--problem", "stocks"])
     assert result.exit_code == UsageError.exit_code
     assert not (tmp_path / "z").exists()
+
+
+def test_the_render_is_formatted_as_its_lint_checks(projects, kind):
+    """`make lint` runs `ruff format --check`: a fresh project must pass it, whatever the
+    length of its package name (the render is formatted before its first commit)."""
+    from autograder.portfolio.tools import find_tool
+
+    result = subprocess.run([find_tool("ruff"), "format", "--check", "."], cwd=projects.path(kind),
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -77,6 +77,6 @@ def test_mle_skills_prints_the_matrix(monkeypatch):
     result = CliRunner().invoke(app, ["skills"])
     assert result.exit_code == 0, result.output
     assert "SQL  [sql]  level asked: intermediate-advanced" in result.output
-    assert "portfolio, training-pipeline: a SQL extraction path" in result.output
+    assert "portfolio, training-pipeline: the flights problem's rows come from a SQLite warehouse" in result.output
     assert "Lab 6 Deep-learning inference on GPU: ex01" in result.output
     assert "!" not in result.output.splitlines()[-1]

@@ -31,7 +31,8 @@ from .schemas import (
 )
 
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {
-    503: {"model": ErrorMessage, "description": "No model artifact is loaded"}}
+    503: {"model": ErrorMessage, "description": "No model artifact is loaded"}
+}
 
 
 def get_predictor(request: Request) -> Predictor:
@@ -46,8 +47,12 @@ def get_predictor(request: Request) -> Predictor:
 PredictorDep = Annotated[Predictor, Depends(get_predictor)]
 
 
-def _record(request: Request, rows: list[PenguinFeatures], predictions: list[Prediction],
-            predictor: Predictor) -> None:
+def _record(
+    request: Request,
+    rows: list[PenguinFeatures],
+    predictions: list[Prediction],
+    predictor: Predictor,
+) -> None:
     for prediction in predictions:
         request.app.state.metrics.predictions.labels(species=prediction.species).inc()
     if request.app.state.log is not None:
@@ -57,8 +62,11 @@ def _record(request: Request, rows: list[PenguinFeatures], predictions: list[Pre
 def create_app(settings: Settings | None = None, predictor: Predictor | None = None) -> FastAPI:
     """Build the app; a missing artifact leaves it running but answering 503 with a fix."""
     settings = settings or Settings()
-    app = FastAPI(title=settings.title, version=__version__,
-                  description="Predicts penguin species; exposes Prometheus metrics.")
+    app = FastAPI(
+        title=settings.title,
+        version=__version__,
+        description="Predicts penguin species; exposes Prometheus metrics.",
+    )
     app.state.metrics = ServiceMetrics()
     app.state.log = PredictionLog(settings.prediction_log) if settings.prediction_log else None
     configure_logging(settings.log_level, settings.log_format)
@@ -102,29 +110,34 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
     def metadata(predictor: PredictorDep) -> Metadata:
         """Which model is serving, what it expects, and how it scored when trained."""
         meta = predictor.metadata
-        return Metadata(model_version=predictor.version, created_at=meta["created_at"],
-                        classes=meta["classes"], features=predictor.features,
-                        metrics=meta.get("metrics", {}))
+        return Metadata(
+            model_version=predictor.version,
+            created_at=meta["created_at"],
+            classes=meta["classes"],
+            features=predictor.features,
+            metrics=meta.get("metrics", {}),
+        )
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
         """Prometheus scrape endpoint."""
-        return Response(generate_latest(app.state.metrics.registry),
-                        media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    @app.post("/predict", response_model=PredictResponse, responses=UNAVAILABLE,
-              tags=["predict"])
-    def predict(features: PenguinFeatures, predictor: PredictorDep,
-                request: Request) -> PredictResponse:
+    @app.post("/predict", response_model=PredictResponse, responses=UNAVAILABLE, tags=["predict"])
+    def predict(
+        features: PenguinFeatures, predictor: PredictorDep, request: Request
+    ) -> PredictResponse:
         """Predict the species of one penguin."""
         predictions = predictor.predict([features])
         _record(request, [features], predictions, predictor)
         return PredictResponse(**predictions[0].model_dump(), model_version=predictor.version)
 
-    @app.post("/predict/batch", response_model=BatchResponse, responses=UNAVAILABLE,
-              tags=["predict"])
-    def predict_batch(batch: BatchRequest, predictor: PredictorDep,
-                      request: Request) -> BatchResponse:
+    @app.post(
+        "/predict/batch", response_model=BatchResponse, responses=UNAVAILABLE, tags=["predict"]
+    )
+    def predict_batch(
+        batch: BatchRequest, predictor: PredictorDep, request: Request
+    ) -> BatchResponse:
         """Predict up to 256 penguins in one request."""
         predictions = predictor.predict(batch.instances)
         _record(request, batch.instances, predictions, predictor)

@@ -57,8 +57,7 @@ def _psi_from_counts(expected: np.ndarray, actual: np.ndarray) -> np.ndarray:
 
 def _numeric_bins(reference: pd.Series, bins: int = 10) -> np.ndarray:
     """Bin edges at the reference's quantiles, open at both ends."""
-    edges = np.unique(np.quantile(reference.dropna().to_numpy(float),
-                                  np.linspace(0, 1, bins + 1)))
+    edges = np.unique(np.quantile(reference.dropna().to_numpy(float), np.linspace(0, 1, bins + 1)))
     edges[0], edges[-1] = -np.inf, np.inf
     return edges
 
@@ -106,8 +105,15 @@ class DriftReport:
         return [f.feature for f in self.features if f.drifted]
 
 
-def chance_psi(reference: pd.Series, size: int, quantile: float, *, numeric: bool,
-               draws: int = 4000, seed: int = 0) -> float:
+def chance_psi(
+    reference: pd.Series,
+    size: int,
+    quantile: float,
+    *,
+    numeric: bool,
+    draws: int = 4000,
+    seed: int = 0,
+) -> float:
     """The PSI that chance alone reaches with probability ``1 - quantile`` for a window of
     ``size`` rows when nothing has changed.
 
@@ -127,8 +133,9 @@ def chance_psi(reference: pd.Series, size: int, quantile: float, *, numeric: boo
     return float(np.quantile(_psi_from_counts(expected, actual), quantile))
 
 
-def feature_kinds(reference: pd.DataFrame, numeric: list[str] | None = None,
-                  categorical: list[str] | None = None) -> tuple[list[str], list[str]]:
+def feature_kinds(
+    reference: pd.DataFrame, numeric: list[str] | None = None, categorical: list[str] | None = None
+) -> tuple[list[str], list[str]]:
     """The numeric and categorical columns to watch: as given (from the model's metadata),
     or read from the reference's dtypes."""
     if numeric is None and categorical is None:
@@ -137,47 +144,84 @@ def feature_kinds(reference: pd.DataFrame, numeric: list[str] | None = None,
     return list(numeric or []), list(categorical or [])
 
 
-def psi_cutoffs(reference: pd.DataFrame, size: int, thresholds: DriftThresholds, *,
-                numeric: list[str] | None = None,
-                categorical: list[str] | None = None) -> dict[str, float]:
+def psi_cutoffs(
+    reference: pd.DataFrame,
+    size: int,
+    thresholds: DriftThresholds,
+    *,
+    numeric: list[str] | None = None,
+    categorical: list[str] | None = None,
+) -> dict[str, float]:
     """Each column's PSI cut-off for a window of ``size`` rows: the "act" floor, or what
     chance reaches at the Bonferroni level, whichever is higher."""
     numeric, categorical = feature_kinds(reference, numeric, categorical)
     level = 1 - thresholds.false_alarm_rate / len([*numeric, *categorical])
-    return {name: max(thresholds.psi, chance_psi(reference[name], size, level,
-                                                 numeric=name in numeric))
-            for name in [*numeric, *categorical]}
+    return {
+        name: max(thresholds.psi, chance_psi(reference[name], size, level, numeric=name in numeric))
+        for name in [*numeric, *categorical]
+    }
 
 
-def detect_drift(reference: pd.DataFrame, current: pd.DataFrame, thresholds: DriftThresholds,
-                 cutoffs: dict[str, float] | None = None, *, numeric: list[str] | None = None,
-                 categorical: list[str] | None = None) -> DriftReport:
+def detect_drift(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    thresholds: DriftThresholds,
+    cutoffs: dict[str, float] | None = None,
+    *,
+    numeric: list[str] | None = None,
+    categorical: list[str] | None = None,
+) -> DriftReport:
     """Score every watched column; refuse to judge fewer than ``min_samples`` predictions.
 
     ``cutoffs`` (from ``psi_cutoffs`` for this window size) can be passed in when many
     windows of one size are judged against one reference.
     """
     if len(current) < thresholds.min_samples:
-        raise ValueError(f"only {len(current)} logged predictions; the drift job needs at least "
-                         f"{thresholds.min_samples} (run the simulator or wait for traffic)")
+        raise ValueError(
+            f"only {len(current)} logged predictions; the drift job needs at least "
+            f"{thresholds.min_samples} (run the simulator or wait for traffic)"
+        )
     numeric, categorical = feature_kinds(reference, numeric, categorical)
-    cutoffs = cutoffs or psi_cutoffs(reference, len(current), thresholds, numeric=numeric,
-                                     categorical=categorical)
-    ks_level = min(thresholds.ks_pvalue,
-                   thresholds.false_alarm_rate / len([*numeric, *categorical]))  # Bonferroni
+    cutoffs = cutoffs or psi_cutoffs(
+        reference, len(current), thresholds, numeric=numeric, categorical=categorical
+    )
+    ks_level = min(
+        thresholds.ks_pvalue, thresholds.false_alarm_rate / len([*numeric, *categorical])
+    )  # Bonferroni
     results = []
     for name in numeric:
         psi = psi_numeric(reference[name], current[name])
         ks = ks_2samp(reference[name].dropna(), current[name].dropna())
         drifted = psi >= cutoffs[name] or ks.pvalue < ks_level
-        results.append(FeatureDrift(name, "numeric", round(psi, 4), round(float(ks.statistic), 4),
-                                    float(f"{ks.pvalue:.4g}"), bool(drifted)))
+        results.append(
+            FeatureDrift(
+                name,
+                "numeric",
+                round(psi, 4),
+                round(float(ks.statistic), 4),
+                float(f"{ks.pvalue:.4g}"),
+                bool(drifted),
+            )
+        )
     for name in categorical:
         psi = psi_categorical(reference[name], current[name])
-        results.append(FeatureDrift(name, "prediction" if name == PREDICTION else "categorical",
-                                    round(psi, 4), None, None, bool(psi >= cutoffs[name])))
-    return DriftReport(datetime.now(UTC).isoformat(timespec="seconds"), len(reference),
-                       len(current), thresholds.model_dump(), results)
+        results.append(
+            FeatureDrift(
+                name,
+                "prediction" if name == PREDICTION else "categorical",
+                round(psi, 4),
+                None,
+                None,
+                bool(psi >= cutoffs[name]),
+            )
+        )
+    return DriftReport(
+        datetime.now(UTC).isoformat(timespec="seconds"),
+        len(reference),
+        len(current),
+        thresholds.model_dump(),
+        results,
+    )
 
 
 PREDICTION = "prediction"  # the column holding the model's predicted class
@@ -207,8 +251,9 @@ class Watch:
         return cls(numeric, categorical, reference, target)
 
 
-def windows(log: pd.DataFrame, every: pd.Timedelta) -> list[tuple[str, pd.Timestamp,
-                                                                 pd.Timestamp, pd.DataFrame]]:
+def windows(
+    log: pd.DataFrame, every: pd.Timedelta
+) -> list[tuple[str, pd.Timestamp, pd.Timestamp, pd.DataFrame]]:
     """Cut the log into (model version, start, end, rows), newest window first.
 
     Windows are counted back from the newest prediction, so the latest window always holds the
@@ -224,30 +269,39 @@ def windows(log: pd.DataFrame, every: pd.Timedelta) -> list[tuple[str, pd.Timest
     return sorted(found, key=lambda w: (w[2], w[0]), reverse=True)
 
 
-def judge_windows(watch: Watch, log: pd.DataFrame, every: pd.Timedelta,
-                  thresholds: DriftThresholds,
-                  ) -> tuple[list[DriftReport], list[dict], pd.DataFrame]:
+def judge_windows(
+    watch: Watch,
+    log: pd.DataFrame,
+    every: pd.Timedelta,
+    thresholds: DriftThresholds,
+) -> tuple[list[DriftReport], list[dict], pd.DataFrame]:
     """A drift report for every window with enough predictions, newest first; the windows
     skipped as too small; and the rows of the newest judged window (for its plots)."""
     judged: list[DriftReport] = []
     skipped: list[dict[str, Any]] = []
     newest: pd.DataFrame | None = None
     for version, start, end, rows in windows(log, every):
-        span = {"model_version": version, "window_start": start.isoformat(),
-                "window_end": end.isoformat()}
+        span = {
+            "model_version": version,
+            "window_start": start.isoformat(),
+            "window_end": end.isoformat(),
+        }
         if len(rows) < thresholds.min_samples:
             skipped.append({**span, "rows": len(rows)})
             continue
         rows = rows[watch.reference.columns]
-        report = detect_drift(watch.reference, rows, thresholds,
-                              numeric=watch.numeric, categorical=watch.categorical)
+        report = detect_drift(
+            watch.reference, rows, thresholds, numeric=watch.numeric, categorical=watch.categorical
+        )
         judged.append(DriftReport(**{**asdict(report), "features": report.features, **span}))
         newest = rows if newest is None else newest
     if not judged:
         largest = max((s["rows"] for s in skipped), default=0)
-        raise ValueError(f"no window of {every} has {thresholds.min_samples} predictions (the "
-                         f"largest has {largest}): run the simulator, wait for traffic or "
-                         f"use a longer --window")
+        raise ValueError(
+            f"no window of {every} has {thresholds.min_samples} predictions (the "
+            f"largest has {largest}): run the simulator, wait for traffic or "
+            f"use a longer --window"
+        )
     assert newest is not None  # set with the first judged window
     return judged, skipped, newest
 
@@ -267,14 +321,27 @@ def write_metrics(reports: list[DriftReport], path: Path) -> Path:
     from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
 
     registry = CollectorRegistry()
-    psi = Gauge("drift_psi", "PSI of a feature (or of the predictions), production vs training",
-                ["feature", "model_version"], registry=registry)
-    drifted = Gauge("drift_detected", "1 when the feature drifted in the latest window",
-                    ["feature", "model_version"], registry=registry)
-    rows = Gauge("drift_window_rows", "Predictions in the latest drift window",
-                 ["model_version"], registry=registry)
-    last = Gauge("drift_last_run_timestamp_seconds", "When the drift job last ran",
-                 registry=registry)
+    psi = Gauge(
+        "drift_psi",
+        "PSI of a feature (or of the predictions), production vs training",
+        ["feature", "model_version"],
+        registry=registry,
+    )
+    drifted = Gauge(
+        "drift_detected",
+        "1 when the feature drifted in the latest window",
+        ["feature", "model_version"],
+        registry=registry,
+    )
+    rows = Gauge(
+        "drift_window_rows",
+        "Predictions in the latest drift window",
+        ["model_version"],
+        registry=registry,
+    )
+    last = Gauge(
+        "drift_last_run_timestamp_seconds", "When the drift job last ran", registry=registry
+    )
     for report in reports:
         version = report.model_version or "unknown"
         for feature in report.features:
@@ -291,10 +358,15 @@ def load_log(log_path: Path, watch: Watch) -> pd.DataFrame:
     """The prediction log as one row per prediction: time, model version, inputs, prediction."""
     if not log_path.is_file():
         raise FileNotFoundError(f"no prediction log at {log_path}: run `make simulate` first")
-    rows = [{"ts": record.get("ts"), "model_version": record.get("model_version", "unknown"),
-             **record["features"],
-             **({PREDICTION: str(record.get(watch.target))} if watch.target else {})}
-            for record in read_log(log_path)]
+    rows = [
+        {
+            "ts": record.get("ts"),
+            "model_version": record.get("model_version", "unknown"),
+            **record["features"],
+            **({PREDICTION: str(record.get(watch.target))} if watch.target else {}),
+        }
+        for record in read_log(log_path)
+    ]
     if not rows:
         raise ValueError(f"{log_path} holds no predictions yet")
     frame = pd.DataFrame(rows)
@@ -302,31 +374,53 @@ def load_log(log_path: Path, watch: Watch) -> pd.DataFrame:
     return frame
 
 
-def write_report(reports: list[DriftReport], skipped: list[dict], reference: pd.DataFrame,
-                 current: pd.DataFrame, out_dir: Path) -> Path | None:
+def write_report(
+    reports: list[DriftReport],
+    skipped: list[dict],
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    out_dir: Path,
+) -> Path | None:
     """Write drift_report.json/.md and plots of the newest window; write alert.json if the
     latest window of any model version drifted (and remove a stale one otherwise). Return the
     alert path, if any."""
     out_dir.mkdir(parents=True, exist_ok=True)
     latest = latest_per_version(reports)
     drifted = sorted({f for report in latest for f in report.drifted_features})
-    (out_dir / "drift_report.json").write_text(json.dumps({
-        **asdict(reports[0]), "drifted_features": drifted,
-        "windows": [{**asdict(r), "drifted_features": r.drifted_features} for r in reports],
-        "skipped_windows": skipped}, indent=2) + "\n")
+    (out_dir / "drift_report.json").write_text(
+        json.dumps(
+            {
+                **asdict(reports[0]),
+                "drifted_features": drifted,
+                "windows": [{**asdict(r), "drifted_features": r.drifted_features} for r in reports],
+                "skipped_windows": skipped,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     plots = _plot_features(reference, current, out_dir)
     (out_dir / "drift_report.md").write_text(_markdown(reports, skipped, plots))
     alert = out_dir / "alert.json"
     if not drifted:
         alert.unlink(missing_ok=True)
         return None
-    alert.write_text(json.dumps({
-        "alert": "FeatureDrift", "severity": "warning", "created_at": reports[0].created_at,
-        "features": drifted, "runbook": "RUNBOOK.md#featuredrift",
-        "model_versions": [r.model_version for r in latest if r.drifted_features],
-        "summary": f"{len(drifted)} feature(s) drifted in the latest window: "
-                   + ", ".join(drifted),
-    }, indent=2) + "\n")
+    alert.write_text(
+        json.dumps(
+            {
+                "alert": "FeatureDrift",
+                "severity": "warning",
+                "created_at": reports[0].created_at,
+                "features": drifted,
+                "runbook": "RUNBOOK.md#featuredrift",
+                "model_versions": [r.model_version for r in latest if r.drifted_features],
+                "summary": f"{len(drifted)} feature(s) drifted in the latest window: "
+                + ", ".join(drifted),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     return alert
 
 
@@ -343,10 +437,12 @@ def _plot_features(reference: pd.DataFrame, current: pd.DataFrame, out_dir: Path
             ax.hist(reference[name].dropna(), bins=20, alpha=0.6, density=True, label="training")
             ax.hist(current[name].dropna(), bins=20, alpha=0.6, density=True, label="production")
         else:
-            shares = pd.DataFrame({
-                "training": reference[name].fillna("<missing>").value_counts(normalize=True),
-                "production": current[name].fillna("<missing>").value_counts(normalize=True),
-            }).fillna(0)
+            shares = pd.DataFrame(
+                {
+                    "training": reference[name].fillna("<missing>").value_counts(normalize=True),
+                    "production": current[name].fillna("<missing>").value_counts(normalize=True),
+                }
+            ).fillna(0)
             shares.plot.bar(ax=ax, rot=0)
         ax.set_title(name)
         ax.legend()
@@ -359,29 +455,49 @@ def _plot_features(reference: pd.DataFrame, current: pd.DataFrame, out_dir: Path
 
 def _markdown(reports: list[DriftReport], skipped: list[dict], plots: dict) -> str:
     newest = reports[0]
-    status = ("DRIFT: " + ", ".join(newest.drifted_features)) if newest.drifted_features \
+    status = (
+        ("DRIFT: " + ", ".join(newest.drifted_features))
+        if newest.drifted_features
         else "no drift detected"
-    lines = [f"# Drift report ({newest.created_at})", "",
-             f"Newest window: {newest.window_start} to {newest.window_end}, model "
-             f"{newest.model_version} · reference rows: {newest.reference_rows} · production "
-             f"rows: {newest.current_rows} · status: **{status}**", "",
-             f"Thresholds: PSI ≥ {newest.thresholds['psi']} and above what chance reaches "
-             f"at this window's size, or a KS p-value below the Bonferroni level; together "
-             f"about {newest.thresholds['false_alarm_rate']:.0%} false alarms per window "
-             "when nothing has changed", "",
-             "| Feature | Kind | PSI | KS statistic | KS p-value | Drifted |",
-             "|---|---|---|---|---|---|"]
+    )
+    lines = [
+        f"# Drift report ({newest.created_at})",
+        "",
+        f"Newest window: {newest.window_start} to {newest.window_end}, model "
+        f"{newest.model_version} · reference rows: {newest.reference_rows} · production "
+        f"rows: {newest.current_rows} · status: **{status}**",
+        "",
+        f"Thresholds: PSI ≥ {newest.thresholds['psi']} and above what chance reaches "
+        f"at this window's size, or a KS p-value below the Bonferroni level; together "
+        f"about {newest.thresholds['false_alarm_rate']:.0%} false alarms per window "
+        "when nothing has changed",
+        "",
+        "| Feature | Kind | PSI | KS statistic | KS p-value | Drifted |",
+        "|---|---|---|---|---|---|",
+    ]
     for f in newest.features:
-        lines.append(f"| {f.feature} | {f.kind} | {f.psi} | {f.ks_statistic or '-'} | "
-                     f"{f.ks_pvalue if f.ks_pvalue is not None else '-'} | "
-                     f"{'yes' if f.drifted else 'no'} |")
-    lines += ["", "## Every window", "", "| Model version | From | To | Rows | Drifted |",
-              "|---|---|---|---|---|"]
-    lines += [f"| {r.model_version} | {r.window_start} | {r.window_end} | {r.current_rows} | "
-              f"{', '.join(r.drifted_features) or 'no'} |" for r in reports]
-    lines += [f"| {s['model_version']} | {s['window_start']} | {s['window_end']} | {s['rows']} "
-              f"| not judged: fewer than {newest.thresholds['min_samples']} rows |"
-              for s in skipped]
+        lines.append(
+            f"| {f.feature} | {f.kind} | {f.psi} | {f.ks_statistic or '-'} | "
+            f"{f.ks_pvalue if f.ks_pvalue is not None else '-'} | "
+            f"{'yes' if f.drifted else 'no'} |"
+        )
+    lines += [
+        "",
+        "## Every window",
+        "",
+        "| Model version | From | To | Rows | Drifted |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r.model_version} | {r.window_start} | {r.window_end} | {r.current_rows} | "
+        f"{', '.join(r.drifted_features) or 'no'} |"
+        for r in reports
+    ]
+    lines += [
+        f"| {s['model_version']} | {s['window_start']} | {s['window_end']} | {s['rows']} "
+        f"| not judged: fewer than {newest.thresholds['min_samples']} rows |"
+        for s in skipped
+    ]
     lines.append("")
     lines += [f"![{name}]({file})" for name, file in plots.items()]
     return "\n".join(lines) + "\n"
@@ -393,17 +509,23 @@ NO_DRIFT, CANNOT_RUN, DRIFT_FOUND = 0, 2, 3
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Per-feature drift check with alerting. Exit "
-                                     "0: no drift; 3: drift found (with --fail-on-drift); "
-                                     "2: the job could not run; 1: it crashed.")
+    parser = argparse.ArgumentParser(
+        description="Per-feature drift check with alerting. Exit "
+        "0: no drift; 3: drift found (with --fail-on-drift); "
+        "2: the job could not run; 1: it crashed."
+    )
     parser.add_argument("--artifact-dir", type=Path, default=Path("artifacts/model"))
     parser.add_argument("--log", type=Path, default=Path("logs/predictions.jsonl"))
     parser.add_argument("--out", type=Path, default=Path("reports/drift"))
-    parser.add_argument("--window", default="1D",
-                        help="window length, counted back from the newest prediction "
-                             "(pandas: 1D, 6h, 30min); default 1D")
-    parser.add_argument("--fail-on-drift", action="store_true",
-                        help=f"exit {DRIFT_FOUND} when drift is found")
+    parser.add_argument(
+        "--window",
+        default="1D",
+        help="window length, counted back from the newest prediction "
+        "(pandas: 1D, 6h, 30min); default 1D",
+    )
+    parser.add_argument(
+        "--fail-on-drift", action="store_true", help=f"exit {DRIFT_FOUND} when drift is found"
+    )
     args = parser.parse_args(argv)
     try:
         every = pd.Timedelta(args.window)
@@ -415,13 +537,17 @@ def main(argv: list[str] | None = None) -> int:
         return CANNOT_RUN
     alert = write_report(reports, skipped, watch.reference, newest, args.out)
     write_metrics(latest_per_version(reports), args.out / "drift.prom")
-    print(f"report: {args.out / 'drift_report.md'} (metrics: {args.out / 'drift.prom'}); "
-          f"{len(reports)} window(s) judged, {len(skipped)} too small")
+    print(
+        f"report: {args.out / 'drift_report.md'} (metrics: {args.out / 'drift.prom'}); "
+        f"{len(reports)} window(s) judged, {len(skipped)} too small"
+    )
     if alert is None:
         print("no drift detected")
         return NO_DRIFT
-    print(f"ALERT written to {alert}: drifted in the latest window: "
-          f"{', '.join(json.loads(alert.read_text())['features'])}")
+    print(
+        f"ALERT written to {alert}: drifted in the latest window: "
+        f"{', '.join(json.loads(alert.read_text())['features'])}"
+    )
     return DRIFT_FOUND if args.fail_on_drift else NO_DRIFT
 
 

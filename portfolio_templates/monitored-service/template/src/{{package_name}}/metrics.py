@@ -24,15 +24,22 @@ class ServiceMetrics:
         for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
             self.registry.register(collector)
         self.latency = Histogram(
-            "http_request_duration_seconds", "Request latency by route",
-            ["method", "route", "status"], buckets=LATENCY_BUCKETS, registry=self.registry,
+            "http_request_duration_seconds",
+            "Request latency by route",
+            ["method", "route", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
         )
         self.predictions = Counter(
-            "predictions_total", "Predictions served, by predicted class", ["species"],
+            "predictions_total",
+            "Predictions served, by predicted class",
+            ["species"],
             registry=self.registry,
         )
         self.errors = Counter(
-            "prediction_errors_total", "Failed prediction requests, by kind", ["kind"],
+            "prediction_errors_total",
+            "Failed prediction requests, by kind",
+            ["kind"],
             registry=self.registry,
         )
         self.model_loaded = Gauge(

@@ -16,12 +16,20 @@ class PredictionLog:
         self.path = path
         self._lock = threading.Lock()
 
-    def write(self, rows: list[PenguinFeatures], predictions: list[Prediction],
-              model_version: str) -> None:
+    def write(
+        self, rows: list[PenguinFeatures], predictions: list[Prediction], model_version: str
+    ) -> None:
         now = datetime.now(UTC).isoformat(timespec="milliseconds")
         lines = [
-            json.dumps({"ts": now, "model_version": model_version, "features": row.model_dump(),
-                        "species": pred.species, "probabilities": pred.probabilities})
+            json.dumps(
+                {
+                    "ts": now,
+                    "model_version": model_version,
+                    "features": row.model_dump(),
+                    "species": pred.species,
+                    "probabilities": pred.probabilities,
+                }
+            )
             for row, pred in zip(rows, predictions, strict=True)
         ]
         with self._lock:

@@ -46,7 +46,7 @@ def send(bodies: list[dict], client, batch_size: int = 25) -> int:
     """POST the bodies in batches with an httpx-compatible client; return predictions made."""
     served = 0
     for start in range(0, len(bodies), batch_size):
-        chunk = bodies[start:start + batch_size]
+        chunk = bodies[start : start + batch_size]
         response = client.post("/predict/batch", json={"instances": chunk})
         response.raise_for_status()
         served += len(response.json()["predictions"])

@@ -24,7 +24,8 @@ from .schemas import (
 )
 
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {
-    503: {"model": ErrorMessage, "description": "No model artifact is loaded"}}
+    503: {"model": ErrorMessage, "description": "No model artifact is loaded"}
+}
 
 
 def get_predictor(request: Request) -> Predictor:
@@ -40,8 +41,11 @@ PredictorDep = Annotated[Predictor, Depends(get_predictor)]
 def create_app(settings: Settings | None = None, predictor: Predictor | None = None) -> FastAPI:
     """Build the app; a missing artifact leaves it running but answering 503 with a fix."""
     settings = settings or Settings()
-    app = FastAPI(title=settings.title, version=__version__,
-                  description="Predicts penguin species from field measurements.")
+    app = FastAPI(
+        title=settings.title,
+        version=__version__,
+        description="Predicts penguin species from field measurements.",
+    )
     configure_logging(settings.log_level, settings.log_format)
     add_request_logging(app)
     app.state.predictor, app.state.load_error = predictor, None
@@ -60,22 +64,27 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
     def metadata(predictor: PredictorDep) -> Metadata:
         """Which model is serving, what it expects, and how it scored when trained."""
         meta = predictor.metadata
-        return Metadata(model_version=predictor.version, created_at=meta["created_at"],
-                        classes=meta["classes"], features=predictor.features,
-                        metrics=meta.get("metrics", {}))
+        return Metadata(
+            model_version=predictor.version,
+            created_at=meta["created_at"],
+            classes=meta["classes"],
+            features=predictor.features,
+            metrics=meta.get("metrics", {}),
+        )
 
-    @app.post("/predict", response_model=PredictResponse, responses=UNAVAILABLE,
-              tags=["predict"])
+    @app.post("/predict", response_model=PredictResponse, responses=UNAVAILABLE, tags=["predict"])
     def predict(features: PenguinFeatures, predictor: PredictorDep) -> PredictResponse:
         """Predict the species of one penguin."""
         [prediction] = predictor.predict([features])
         return PredictResponse(**prediction.model_dump(), model_version=predictor.version)
 
-    @app.post("/predict/batch", response_model=BatchResponse, responses=UNAVAILABLE,
-              tags=["predict"])
+    @app.post(
+        "/predict/batch", response_model=BatchResponse, responses=UNAVAILABLE, tags=["predict"]
+    )
     def predict_batch(batch: BatchRequest, predictor: PredictorDep) -> BatchResponse:
         """Predict up to 256 penguins in one request."""
-        return BatchResponse(predictions=predictor.predict(batch.instances),
-                             model_version=predictor.version)
+        return BatchResponse(
+            predictions=predictor.predict(batch.instances), model_version=predictor.version
+        )
 
     return app

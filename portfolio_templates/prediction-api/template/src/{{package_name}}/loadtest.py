@@ -49,10 +49,24 @@ def _free_port() -> int:
 def start_server(artifact_dir: Path, port: int, timeout_s: float = 30.0) -> subprocess.Popen:
     """Start uvicorn in a child process bound to loopback and wait until /health answers."""
     src = str(Path(__file__).resolve().parents[1])
-    env = {**os.environ, "API_ARTIFACT_DIR": str(artifact_dir),
-           "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", f"{__package__}.app:create_app",
-           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    env = {
+        **os.environ,
+        "API_ARTIFACT_DIR": str(artifact_dir),
+        "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        f"{__package__}.app:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
     server = subprocess.Popen(cmd, env=env)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -101,9 +115,13 @@ def run_load(url: str, *, requests: int, concurrency: int, max_seconds: float) -
         raise RuntimeError("no request completed before the time limit")
     p50, p95, p99 = np.percentile(latencies, [50, 95, 99])
     return LoadTestReport(
-        requests=int(latencies.size), errors=sum(e for _, e in results),
-        duration_s=round(duration, 3), requests_per_s=round(latencies.size / duration, 1),
-        p50_ms=round(float(p50), 2), p95_ms=round(float(p95), 2), p99_ms=round(float(p99), 2),
+        requests=int(latencies.size),
+        errors=sum(e for _, e in results),
+        duration_s=round(duration, 3),
+        requests_per_s=round(latencies.size / duration, 1),
+        p50_ms=round(float(p50), 2),
+        p95_ms=round(float(p95), 2),
+        p99_ms=round(float(p99), 2),
     )
 
 
@@ -113,7 +131,9 @@ def main(argv: list[str] | None = None) -> LoadTestReport:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--max-seconds", type=float, default=30.0)
     parser.add_argument("--artifact-dir", type=Path, default=Path("artifacts/model"))
-    parser.add_argument("--url", help="an already running local service, e.g. http://127.0.0.1:8000")
+    parser.add_argument(
+        "--url", help="an already running local service, e.g. http://127.0.0.1:8000"
+    )
     parser.add_argument("--json", type=Path, help="also write the report to this file")
     args = parser.parse_args(argv)
     server = None
@@ -123,8 +143,9 @@ def main(argv: list[str] | None = None) -> LoadTestReport:
         server = start_server(args.artifact_dir, port)
         url = f"http://127.0.0.1:{port}"
     try:
-        report = run_load(url, requests=args.requests, concurrency=args.concurrency,
-                          max_seconds=args.max_seconds)
+        report = run_load(
+            url, requests=args.requests, concurrency=args.concurrency, max_seconds=args.max_seconds
+        )
     finally:
         if server is not None:
             server.terminate()

@@ -23,14 +23,18 @@ LOGGER = "service.requests"
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
-def configure_logging(level: str = "INFO", fmt: str = "json",
-                      stream: IO[str] | None = None) -> logging.Logger:
+def configure_logging(
+    level: str = "INFO", fmt: str = "json", stream: IO[str] | None = None
+) -> logging.Logger:
     """Send the service's logs to ``stream`` (stderr), as JSON lines or as plain text."""
     handler = logging.StreamHandler(stream or sys.stderr)
     if fmt == "json":
-        handler.setFormatter(JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s",
-            rename_fields={"asctime": "ts", "levelname": "level", "name": "logger"}))
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"asctime": "ts", "levelname": "level", "name": "logger"},
+            )
+        )
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger = logging.getLogger(LOGGER)
@@ -60,7 +64,15 @@ def add_request_logging(app: FastAPI) -> None:
         finally:
             route = getattr(request.scope.get("route"), "path", request.url.path)
             predictor = getattr(request.app.state, "predictor", None)
-            logger.log(logging.ERROR if status >= 500 else logging.INFO, "request", extra={
-                "request_id": rid, "method": request.method, "route": route, "status": status,
-                "duration_ms": round((time.perf_counter() - start) * 1000, 2),
-                "model_version": getattr(predictor, "version", None)})
+            logger.log(
+                logging.ERROR if status >= 500 else logging.INFO,
+                "request",
+                extra={
+                    "request_id": rid,
+                    "method": request.method,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - start) * 1000, 2),
+                    "model_version": getattr(predictor, "version", None),
+                },
+            )

@@ -30,11 +30,18 @@ SEED = 42
 
 
 def build_model() -> Pipeline:
-    preprocess = ColumnTransformer([
-        ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), NUMERIC),
-        ("categorical", make_pipeline(SimpleImputer(strategy="most_frequent"),
-                                      OneHotEncoder(handle_unknown="ignore")), CATEGORICAL),
-    ])
+    preprocess = ColumnTransformer(
+        [
+            ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), NUMERIC),
+            (
+                "categorical",
+                make_pipeline(
+                    SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
+                ),
+                CATEGORICAL,
+            ),
+        ]
+    )
     return Pipeline([("features", preprocess), ("model", LogisticRegression(max_iter=1000))])
 
 

@@ -8,8 +8,12 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-OPERATIONS = [("/health", "GET"), ("/metadata", "GET"), ("/predict", "POST"),
-              ("/predict/batch", "POST")]
+OPERATIONS = [
+    ("/health", "GET"),
+    ("/metadata", "GET"),
+    ("/predict", "POST"),
+    ("/predict/batch", "POST"),
+]
 
 
 def test_every_operation_is_fuzzed(api_schema):
@@ -30,8 +34,9 @@ def test_no_server_errors(api_schema, path, method, mode):
     operation = api_schema[path][method]
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=50, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=50, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     def generated_request_never_fails_server_side(case):
         case.call_and_validate(checks=[not_a_server_error])
 

@@ -28,15 +28,16 @@ LIBRARIES = ("scikit-learn", "pandas", "numpy", "joblib", "mlflow")
 def artifact_version(config: PipelineConfig, frame: pd.DataFrame) -> str:
     """A sortable, content-addressed version: UTC time + hash of config and data."""
     digest = hashlib.sha256(config.model_dump_json().encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=False).values.tobytes())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{digest.hexdigest()[:8]}"
 
 
 def git_commit() -> str | None:
     """The commit of the code that trained the model (None outside a git checkout)."""
     try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                                timeout=5, check=False)
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if result.returncode != 0:
@@ -58,8 +59,16 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def save_artifact(config: PipelineConfig, model, metrics: dict, version: str,
-                  train_x: pd.DataFrame, *, split: dict, promote: bool) -> Path:
+def save_artifact(
+    config: PipelineConfig,
+    model,
+    metrics: dict,
+    version: str,
+    train_x: pd.DataFrame,
+    *,
+    split: dict,
+    promote: bool,
+) -> Path:
     """Write ``<artifacts>/<version>/`` and move ``LATEST`` to it only when ``promote``."""
     root = Path(config.output.artifacts_dir)
     artifact_dir = root / version

@@ -65,8 +65,19 @@ def train_command(
     except (DataValidationError, FileNotFoundError) as exc:
         _fail(str(exc))
     gate = result.gate
-    shown = ("roc_auc", "average_precision", "brier", "f1", "threshold", "f1_macro", "accuracy",
-             "mae", "rmse", "r2", "train_seconds")
+    shown = (
+        "roc_auc",
+        "average_precision",
+        "brier",
+        "f1",
+        "threshold",
+        "f1_macro",
+        "accuracy",
+        "mae",
+        "rmse",
+        "r2",
+        "train_seconds",
+    )
     summary = {k: result.metrics[k] for k in shown if k in result.metrics}
     typer.echo(f"artifact: {result.artifact_dir}")
     typer.echo(f"metrics:  {json.dumps(summary)}")
@@ -74,6 +85,7 @@ def train_command(
     if result.mlflow_run_id:
         typer.echo(f"mlflow run: {result.mlflow_run_id} ({cfg.tracking.uri})")
     if not gate.passed:
-        _fail("quality gate FAILED (the model was saved but not promoted): "
-              + "; ".join(gate.reasons))
+        _fail(
+            "quality gate FAILED (the model was saved but not promoted): " + "; ".join(gate.reasons)
+        )
     typer.echo("quality gate passed")

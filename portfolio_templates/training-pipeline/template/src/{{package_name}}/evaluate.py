@@ -53,8 +53,7 @@ def binary_metrics(target: pd.Series, scores: np.ndarray, threshold: float) -> d
     predicted = (scores >= threshold).astype(int)
     positive = (np.asarray(target) == max(target.unique())).astype(int)
     return {
-        "roc_auc": _r(roc_auc_score(positive, scores)) if positive.min() != positive.max()
-        else 0.5,
+        "roc_auc": _r(roc_auc_score(positive, scores)) if positive.min() != positive.max() else 0.5,
         "average_precision": _r(average_precision_score(positive, scores)),
         "brier": _r(brier_score_loss(positive, scores)),
         "threshold": _r(threshold),
@@ -84,8 +83,9 @@ def regression_metrics(target: pd.Series, predicted) -> dict:
     }
 
 
-def evaluate(model, features: pd.DataFrame, target: pd.Series, *, task: str,
-             threshold: float = 0.5) -> dict:
+def evaluate(
+    model, features: pd.DataFrame, target: pd.Series, *, task: str, threshold: float = 0.5
+) -> dict:
     """The task's metrics for ``model`` on these rows."""
     if task == "regression":
         return regression_metrics(target, model.predict(features))
@@ -137,11 +137,15 @@ def quality_gate(metrics: dict, baseline: dict, gate: QualityGateConfig) -> Gate
     if gate.max_value is not None and value > gate.max_value:
         reasons.append(f"{name}={value:.3f} is above the ceiling {gate.max_value:.3f}")
     if lift < gate.min_lift_over_baseline or lift <= 0:
-        reasons.append(f"{name}={value:.3f} beats the baseline {base:.3f} by less than "
-                       f"{gate.min_lift_over_baseline:.3f}")
+        reasons.append(
+            f"{name}={value:.3f} beats the baseline {base:.3f} by less than "
+            f"{gate.min_lift_over_baseline:.3f}"
+        )
     needed = gate.min_improvement_over_baseline * abs(base)
     if gate.min_improvement_over_baseline and lift < needed:
-        reasons.append(f"{name}={value:.3f} improves on the baseline {base:.3f} by "
-                       f"{lift / abs(base):.1%}, less than the "
-                       f"{gate.min_improvement_over_baseline:.0%} required")
+        reasons.append(
+            f"{name}={value:.3f} improves on the baseline {base:.3f} by "
+            f"{lift / abs(base):.1%}, less than the "
+            f"{gate.min_improvement_over_baseline:.0%} required"
+        )
     return GateResult(not reasons, name, value, base, tuple(reasons))

@@ -25,16 +25,17 @@ def build_preprocessor(config: DataConfig, model_kind: str = "logistic_regressio
     columns would make them slower and no better.
     """
     if model_kind == "hist_gradient_boosting":
-        codes = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
-                               encoded_missing_value=np.nan)
+        codes = OrdinalEncoder(
+            handle_unknown="use_encoded_value", unknown_value=np.nan, encoded_missing_value=np.nan
+        )
         return ColumnTransformer(
-            [("numeric", "passthrough", config.numeric_features),
-             ("categorical", codes, config.categorical_features)],
+            [
+                ("numeric", "passthrough", config.numeric_features),
+                ("categorical", codes, config.categorical_features),
+            ],
             verbose_feature_names_out=False,
         )
-    numeric = Pipeline(
-        [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
-    )
+    numeric = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
     categorical = Pipeline(
         [
             ("impute", SimpleImputer(strategy="most_frequent")),

@@ -7,6 +7,8 @@ the same days (same storms, same holiday rush) on both sides and flatter the mod
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit, train_test_split
 
@@ -19,8 +21,9 @@ def split_rows(frame: pd.DataFrame, config: PipelineConfig) -> tuple[pd.DataFram
     split, data = config.split, config.data
     if split.kind == "random":
         stratify = frame[data.target] if config.task == "classification" else None
-        return train_test_split(frame, test_size=split.test_size, random_state=split.seed,
-                                stratify=stratify)
+        return train_test_split(
+            frame, test_size=split.test_size, random_state=split.seed, stratify=stratify
+        )
     times = pd.to_datetime(frame[data.time_column])
     if split.test_from is not None:
         cut = pd.Timestamp(split.test_from)
@@ -30,8 +33,10 @@ def split_rows(frame: pd.DataFrame, config: PipelineConfig) -> tuple[pd.DataFram
     ordered, ordered_times = frame.loc[order], times.loc[order]
     train, test = ordered[ordered_times < cut], ordered[ordered_times >= cut]
     if train.empty or test.empty:
-        raise ValueError(f"split.test_from {cut} leaves {len(train)} training and {len(test)} "
-                         f"test rows: choose a date inside the data's time range")
+        raise ValueError(
+            f"split.test_from {cut} leaves {len(train)} training and {len(test)} "
+            f"test rows: choose a date inside the data's time range"
+        )
     return train, test
 
 
@@ -48,15 +53,24 @@ def cv_folds(config: PipelineConfig):
 def describe_split(train: pd.DataFrame, test: pd.DataFrame, config: PipelineConfig) -> dict:
     """The split as metadata to save next to the model: what it learned from and was judged on."""
     split, column = config.split, config.data.time_column
-    described = {"kind": split.kind, "n_train": len(train), "n_test": len(test),
-                 "cv": f"{type(cv_folds(config)).__name__}({split.cv_folds})"}
+    described: dict[str, Any] = {
+        "kind": split.kind,
+        "n_train": len(train),
+        "n_test": len(test),
+        "cv": f"{type(cv_folds(config)).__name__}({split.cv_folds})",
+    }
     if split.kind == "time":
+
         def span(part: pd.DataFrame) -> list[str]:
             times = pd.to_datetime(part[column])
             return [str(times.min()), str(times.max())]
 
-        described.update(time_column=column, test_from=split.test_from,
-                         train_period=span(train), test_period=span(test))
+        described.update(
+            time_column=column,
+            test_from=split.test_from,
+            train_period=span(train),
+            test_period=span(test),
+        )
     else:
         described.update(test_size=split.test_size, seed=split.seed)
     return described

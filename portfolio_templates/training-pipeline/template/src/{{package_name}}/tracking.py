@@ -42,7 +42,9 @@ def log_run(
         mlflow.set_tag("artifact_version", artifact_dir.name)
         mlflow.log_artifacts(str(artifact_dir), artifact_path="artifact")
         mlflow.sklearn.log_model(
-            model, name="model", pip_requirements=PIP_REQUIREMENTS,
+            model,
+            name="model",
+            pip_requirements=PIP_REQUIREMENTS,
             skops_trusted_types=SKOPS_TRUSTED_TYPES,
         )
         return run.info.run_id

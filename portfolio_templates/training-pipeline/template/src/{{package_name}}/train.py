@@ -39,20 +39,33 @@ from .features import build_preprocessor, categorical_mask, split_xy
 from .split import cv_folds, describe_split, split_rows
 
 ESTIMATORS = {
-    "classification": {"logistic_regression": LogisticRegression,
-                       "hist_gradient_boosting": HistGradientBoostingClassifier,
-                       "random_forest": RandomForestClassifier, "neural_network": MLPClassifier},
-    "regression": {"ridge": Ridge, "hist_gradient_boosting": HistGradientBoostingRegressor,
-                   "random_forest": RandomForestRegressor, "neural_network": MLPRegressor},
+    "classification": {
+        "logistic_regression": LogisticRegression,
+        "hist_gradient_boosting": HistGradientBoostingClassifier,
+        "random_forest": RandomForestClassifier,
+        "neural_network": MLPClassifier,
+    },
+    "regression": {
+        "ridge": Ridge,
+        "hist_gradient_boosting": HistGradientBoostingRegressor,
+        "random_forest": RandomForestRegressor,
+        "neural_network": MLPRegressor,
+    },
 }
 # A small neural network: two hidden layers, and early stopping on a held-out fifth of the
 # training rows so it stops before it memorises them. On a few hundred rows that held-out
 # set is small and noisy, so it waits 50 epochs without improvement before it stops (with
 # the default 10 it stopped at F1 0.83 on the penguins; with 50, 0.97). Inputs are already
 # standardised by the preprocessor, which gradient descent needs. Override in model.params.
-NEURAL_NETWORK_DEFAULTS = {"hidden_layer_sizes": (32, 16), "early_stopping": True,
-                           "validation_fraction": 0.2, "n_iter_no_change": 50,
-                           "learning_rate_init": 3e-3, "max_iter": 1000, "alpha": 1e-3}
+NEURAL_NETWORK_DEFAULTS = {
+    "hidden_layer_sizes": (32, 16),
+    "early_stopping": True,
+    "validation_fraction": 0.2,
+    "n_iter_no_change": 50,
+    "learning_rate_init": 3e-3,
+    "max_iter": 1000,
+    "alpha": 1e-3,
+}
 SEEDED = ("random_forest", "neural_network", "hist_gradient_boosting")
 
 
@@ -93,8 +106,13 @@ def cross_validate(config: PipelineConfig, train_x: pd.DataFrame, train_y: pd.Se
     result = {"mean": float(np.mean(scores)), "std": float(np.std(scores))}
     if binary:
         chosen = config.model.threshold
-        result["threshold"] = chosen if chosen is not None else best_f1_threshold(
-            np.concatenate(oof_y) == max(train_y.unique()), np.concatenate(oof_p))
+        result["threshold"] = (
+            chosen
+            if chosen is not None
+            else best_f1_threshold(
+                np.concatenate(oof_y) == max(train_y.unique()), np.concatenate(oof_p)
+            )
+        )
     return result
 
 
@@ -110,8 +128,7 @@ def fit_final(config: PipelineConfig, train_x, train_y, threshold: float | None)
     model = build_model(config)
     if threshold is None:
         return model.fit(train_x, train_y)
-    wrapped = FixedThresholdClassifier(model, threshold=threshold,
-                                       response_method="predict_proba")
+    wrapped = FixedThresholdClassifier(model, threshold=threshold, response_method="predict_proba")
     return wrapped.fit(train_x, train_y)
 
 
@@ -141,18 +158,32 @@ def run_pipeline(config: PipelineConfig) -> RunResult:
         n_train=len(train_x),
         n_test=len(test_x),
         train_positive_rate=round(float((train_y == max(train_y.unique())).mean()), 4)
-        if threshold is not None else None,
+        if threshold is not None
+        else None,
         train_seconds=round(time.perf_counter() - started, 2),
     )
     metrics = {k: v for k, v in metrics.items() if v is not None}
-    artifact_dir = save_artifact(config, model, metrics, version, train_x,
-                                 split=describe_split(train, test, config), promote=gate.passed)
+    artifact_dir = save_artifact(
+        config,
+        model,
+        metrics,
+        version,
+        train_x,
+        split=describe_split(train, test, config),
+        promote=gate.passed,
+    )
     run_id = None
     if config.tracking.enabled:
         from .tracking import log_run
 
-        params = {"task": config.task, "model_kind": config.model.kind, **config.model.params,
-                  "split": config.split.kind, "seed": config.split.seed}
-        run_id = log_run(config.tracking, params=params, metrics=metrics, model=model,
-                         artifact_dir=artifact_dir)
+        params = {
+            "task": config.task,
+            "model_kind": config.model.kind,
+            **config.model.params,
+            "split": config.split.kind,
+            "seed": config.split.seed,
+        }
+        run_id = log_run(
+            config.tracking, params=params, metrics=metrics, model=model, artifact_dir=artifact_dir
+        )
     return RunResult(version, artifact_dir, metrics, gate, run_id)

