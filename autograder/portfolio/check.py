@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UsageError
-from .documents import model_card_item, readme_item, skills_item
+from .documents import decision_log_item, model_card_item, readme_item, skills_item
 from .honesty import ci_runs_tests_item, hollow_tests_item, lint_not_silenced_item
 from .layout import dockerfile_practices_item, files_item, makefile_item, test_layout_item
 from .ownership import ownership_item
@@ -67,5 +67,6 @@ def check_project(*, path: Path, run_tests: bool = True,
         readme_item(root),
         skills_item(root),
         model_card_item(root),
+        decision_log_item(root),
     ]
     return RubricReport(project=str(root), items=items)

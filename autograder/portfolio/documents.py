@@ -106,3 +106,64 @@ def model_card_item(root: Path) -> RubricItem:
     return RubricItem.partial(
         name, 10, len(MODEL_CARD_FIELDS) - len(missing), len(MODEL_CARD_FIELDS), required=True,
         fix="MODEL_CARD.md: add or fill in (at least a few sentences each): " + ", ".join(missing))
+
+
+# Where a decision log may live, in the order they are looked for.
+DECISION_LOG_FILES = ("docs/decisions.md", "DECISIONS.md", "docs/DECISIONS.md", "decisions.md")
+DECISION_TOPICS = {  # what the log must cover -> words that show it does
+    "problem framing": r"\bfram\w*|\bwho\b|\bprediction (is|was) made|\bprediction time|\buser",
+    "data choices": r"\bdata\b|\bfeatures?\b|\brows?\b|\bsplit\b|\bsample|\bextraction|\bcolumns?",
+    "metric choice": r"\bmetric|\bauc\b|\bmae\b|\brmse\b|\bf1\b|\bprecision|\brecall|\bbrier"
+                     r"|\baccuracy|\bcalibrat",
+    "what failed": r"\bfail\w*|\bdid ?n[o']t work|\bworse\b|\blowered\b|\bregress\w*|\bmistake"
+                   r"|\bdropped\b|\bremoved\b|\bovers?tat\w*|\bgave up",
+}
+MIN_DECISION_WORDS = 150
+MIN_DECISION_ENTRIES = 6  # bullets or paragraphs of at least 8 words: a decision and its reason
+
+
+def _decision_log(root: Path) -> tuple[str, str] | None:
+    """(where, text) of the project's decision log: a file, or a README section."""
+    for name in DECISION_LOG_FILES:
+        if (root / name).is_file():
+            return name, (root / name).read_text(encoding="utf-8")
+    readme = root / "README.md"
+    section = find_section(readme.read_text(encoding="utf-8"),
+                           r"decision|reflection|what (i|we) learn") if readme.is_file() else None
+    return ("README.md", section.body) if section else None
+
+
+def decision_log_item(root: Path) -> RubricItem:
+    """Presence and substance only: whether the reasoning is sound is a reviewer's call."""
+    name = "decision log (read by a human reviewer)"
+    found = _decision_log(root)
+    if found is None:
+        return RubricItem.all_or_nothing(
+            name, 8, False,
+            fix="write docs/decisions.md: how you framed the problem, your data choices, "
+                "your metric and why, and what failed; a reviewer reads it to see how you think")
+    where, text = found
+    prose = re.sub(r"```.*?```|<!--.*?-->", "", text, flags=re.S)  # code and comments
+    prose = "\n".join(line for line in prose.splitlines() if "TODO(you)" not in line)
+    words = len(re.findall(r"[A-Za-z][A-Za-z'-]+", prose))
+    entries = [chunk for chunk in re.split(r"\n\s*(?:[-*]|\d+\.)\s+|\n\s*\n", prose)
+               if len(chunk.split()) >= 8]
+    covered = [topic for topic, pattern in DECISION_TOPICS.items()  # said, not just a heading
+               if any(re.search(pattern, entry, re.I) for entry in entries)]
+    problems = [f"it does not say anything about {topic}" for topic in DECISION_TOPICS
+                if topic not in covered]
+    if words < MIN_DECISION_WORDS:
+        problems.append(f"it has {words} words; write at least {MIN_DECISION_WORDS}")
+    if len(entries) < MIN_DECISION_ENTRIES:
+        problems.append(f"it has {len(entries)} decisions with a reason (8+ words each); "
+                        f"write at least {MIN_DECISION_ENTRIES}")
+    if "TODO(you)" in text:
+        problems.append("it still holds TODO(you) prompts")
+    found_parts = len(covered) + (words >= MIN_DECISION_WORDS) + \
+        (len(entries) >= MIN_DECISION_ENTRIES) + ("TODO(you)" not in text)
+    return RubricItem.partial(
+        name, 8, found_parts, len(DECISION_TOPICS) + 3,
+        detail=f"{where}: {words} words, {len(entries)} decisions with a reason, covers "
+               f"{', '.join(covered) or 'none of the four topics'}; a reviewer judges the "
+               "reasoning, the rubric only that it is there",
+        fix=f"{where}: " + "; ".join(problems))

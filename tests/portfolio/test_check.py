@@ -15,17 +15,24 @@ from typer.testing import CliRunner
 from autograder.errors import UsageError
 from autograder.portfolio import check_project
 from autograder.portfolio.cli import app
-from autograder.portfolio.documents import model_card_item, readme_item, skills_item
+from autograder.portfolio.documents import (
+    decision_log_item,
+    model_card_item,
+    readme_item,
+    skills_item,
+)
 from autograder.portfolio.layout import dockerfile_practices_item
 from autograder.portfolio.ownership import NAME as OWNERSHIP
 from autograder.portfolio.tools import zizmor_item
 
 runner = CliRunner()
+DECISION_LOG = "decision log (read by a human reviewer)"
 
 
 def test_untouched_template_fails_on_ownership_alone(projects, kind):
     """Every candidate could publish the untouched render: it must not pass, and the report
-    must say what to do. Everything else about the template is sound."""
+    must say what to do. Everything else about the template is sound, except the two items
+    only the candidate can write: their own work and their decision log."""
     report = projects.report(kind)
     assert not report.passed, report.render()
     own = report.item(OWNERSHIP)
@@ -34,8 +41,11 @@ def test_untouched_template_fails_on_ownership_alone(projects, kind):
                  "Problem section is still the template's", "TODO(you): markers remain in "
                  "README.md", "ADAPTING.md"):
         assert part in own.fix, own.fix
-    assert [i.name for i in report.items if not i.passed] == [OWNERSHIP]
-    assert report.score == report.max_score - own.points_possible
+    log = report.item(DECISION_LOG)
+    assert [i.name for i in report.items if not i.passed] == [OWNERSHIP, DECISION_LOG]
+    assert (log.points_earned, log.required) == (0, False)
+    assert "TODO(you) prompts" in log.fix and "what failed" in log.fix
+    assert report.score == report.max_score - own.points_possible - log.points_possible
     tests = report.item("test suite passes")
     assert re.match(r"\d+ tests passed", tests.detail)
     assert report.item("ruff is clean").passed
@@ -263,3 +273,18 @@ def test_the_suite_runs_in_the_project_own_environment_when_it_has_one(tmp_path)
     (bare / ".venv" / "bin" / "python").chmod(0o755)
     run = run_project_tests(bare, 120)
     assert "toolkit's Python" in run.how and run.returncode == 0
+
+
+def test_a_decision_log_of_headings_is_scored_down_and_says_what_is_missing(projects, tmp_path):
+    """The four topics as bare headings, no reasons: present, not substantial."""
+    root = projects.copy("training-pipeline", tmp_path / "p")
+    (root / "docs" / "decisions.md").write_text(
+        "# Decisions\n\n## Framing\n- Framing\n## Data\n- Data\n## Metric\n- Metric\n"
+        "## What failed\n- Nothing failed\n")
+    item = decision_log_item(root)
+    assert not item.passed and item.points_earned <= 1
+    assert "it does not say anything about what failed" in item.fix
+    assert "write at least 150" in item.fix
+    (root / "docs" / "decisions.md").unlink()
+    missing = decision_log_item(root)
+    assert missing.points_earned == 0 and "write docs/decisions.md" in missing.fix
