@@ -3,10 +3,14 @@
 An artifact is a folder with ``model.joblib`` (a scikit-learn Pipeline that accepts the raw
 feature columns) and ``metadata.json``: the same layout the training pipeline writes to
 ``artifacts/<version>/``, so either can be served.
+
+Loading a pickle runs code, so the model file is checked against the ``model_sha256`` its
+metadata records *before* it is unpickled: a swapped or corrupted file is refused, not run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +53,19 @@ class Predictor:
             raw = json.loads(metrics_file.read_text())
             numbers = {k: v for k, v in raw.items() if isinstance(v, int | float)}
             metadata["metrics"] = {k: v for k, v in numbers.items() if not isinstance(v, bool)}
+        expected = metadata.get("model_sha256")
+        if expected is None:
+            raise ArtifactError(
+                f"{meta_file} records no model_sha256: refusing to unpickle a model file that "
+                "nothing vouches for; rebuild the artifact (`make model`)"
+            )
+        actual = hashlib.sha256(model_file.read_bytes()).hexdigest()
+        if actual != expected:
+            raise ArtifactError(
+                f"{model_file} does not match its metadata (sha256 {actual[:12]}..., expected "
+                f"{expected[:12]}...): it was replaced or corrupted after training; refusing "
+                "to load it"
+            )
         return cls(joblib.load(model_file), metadata)
 
     @property

@@ -69,6 +69,7 @@ def train_model(output_dir: Path) -> Path:
         "numeric_features": NUMERIC,
         "categorical_features": CATEGORICAL,
         "metrics": metrics,
+        "model_sha256": hashlib.sha256((output_dir / "model.joblib").read_bytes()).hexdigest(),
     }
     (output_dir / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
     train_x.to_csv(output_dir / "reference.csv", index=False)
