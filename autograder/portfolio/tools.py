@@ -50,7 +50,7 @@ PROJECT_VENVS = (".venv", "venv")  # where `make install` in a fresh venv puts t
 
 
 @dataclass(frozen=True)
-class TestRun:
+class SuiteRun:
     """What running a project's suite showed: counts, failures, coverage and how it ran."""
 
     how: str
@@ -79,7 +79,7 @@ def project_python(root: Path) -> tuple[str, str]:
                             "dependencies)")
 
 
-def run_project_tests(root: Path, timeout: float) -> TestRun:
+def run_project_tests(root: Path, timeout: float) -> SuiteRun:
     """Run the project's suite in its own environment (or the toolkit's), ``src/`` on
     PYTHONPATH, with coverage of ``src/`` when pytest-cov is installed there."""
     python, where = project_python(root)
@@ -99,15 +99,15 @@ def run_project_tests(root: Path, timeout: float) -> TestRun:
         try:
             result = _run(cmd, root, timeout, env)
         except subprocess.TimeoutExpired:
-            return TestRun(how, None, 0, [], "", None)
+            return SuiteRun(how, None, 0, [], "", None)
         total, failed = _junit_summary(junit)
         coverage = json.loads(cov.read_text())["totals"]["percent_covered"] \
             if cov.is_file() else None
-    return TestRun(how, result.returncode, total, failed, result.stdout + result.stderr,
+    return SuiteRun(how, result.returncode, total, failed, result.stdout + result.stderr,
                    coverage)
 
 
-def tests_item(run: TestRun, timeout: float) -> RubricItem:
+def tests_item(run: SuiteRun, timeout: float) -> RubricItem:
     name = "test suite passes"
     if run.returncode is None:
         return RubricItem.all_or_nothing(
@@ -128,7 +128,7 @@ def tests_item(run: TestRun, timeout: float) -> RubricItem:
             "the first failure")
 
 
-def coverage_item(run: TestRun) -> RubricItem:
+def coverage_item(run: SuiteRun) -> RubricItem:
     name = f"tests cover at least {COVERAGE_FLOOR:.0f}% of src/"
     if run.coverage is None:
         return RubricItem.all_or_nothing(
