@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UsageError
+from .claims import claims_item, reproduced_item
 from .documents import decision_log_item, model_card_item, readme_item, skills_item
 from .honesty import ci_runs_tests_item, hollow_tests_item, lint_not_silenced_item
 from .layout import dockerfile_practices_item, files_item, makefile_item, test_layout_item
@@ -32,8 +33,8 @@ def check_project(*, path: Path, run_tests: bool = True,
     """Score the repository at ``path``.
 
     ``run_tests`` runs the project's own suite in its own environment (``.venv``) if it has
-    one, else with this interpreter, and measures its coverage; without it the test and
-    coverage items are skipped and do not count. The report
+    one, else with this interpreter, measures its coverage, and reruns `make metrics` in a
+    clean copy; without it those three items are skipped and do not count. The report
     passes at 80 % of the points counted *and* with every required item passed.
     """
     root = Path(path).resolve()
@@ -46,9 +47,12 @@ def check_project(*, path: Path, run_tests: bool = True,
     if run_tests:
         run = run_project_tests(root, test_timeout)
         tests, coverage = tests_item(run, test_timeout), coverage_item(run)
+        reproduced = reproduced_item(root, test_timeout)
     else:
         tests = RubricItem.skip("test suite passes", 24, "skipped (run_tests=False / --no-tests)")
         coverage = RubricItem.skip("test coverage", 6, "skipped (run_tests=False / --no-tests)")
+        reproduced = RubricItem.skip("reported metrics reproduce", 8,
+                                     "skipped (run_tests=False / --no-tests)")
     items = [
         ownership_item(root),
         files_item(root),
@@ -67,6 +71,8 @@ def check_project(*, path: Path, run_tests: bool = True,
         readme_item(root),
         skills_item(root),
         model_card_item(root),
+        claims_item(root),
+        reproduced,
         decision_log_item(root),
     ]
     return RubricReport(project=str(root), items=items)

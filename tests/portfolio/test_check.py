@@ -27,12 +27,14 @@ from autograder.portfolio.tools import zizmor_item
 
 runner = CliRunner()
 DECISION_LOG = "decision log (read by a human reviewer)"
+CLAIMS = "reported numbers match reports/metrics.json"
+REPRODUCED = "reported metrics reproduce (`make metrics` in a clean copy)"
 
 
 def test_untouched_template_fails_on_ownership_alone(projects, kind):
     """Every candidate could publish the untouched render: it must not pass, and the report
-    must say what to do. Everything else about the template is sound, except the two items
-    only the candidate can write: their own work and their decision log."""
+    must say what to do. Everything else about the template is sound, except the items only
+    the candidate can produce: their own work, their decision log and their measured numbers."""
     report = projects.report(kind)
     assert not report.passed, report.render()
     own = report.item(OWNERSHIP)
@@ -42,10 +44,16 @@ def test_untouched_template_fails_on_ownership_alone(projects, kind):
                  "README.md", "ADAPTING.md"):
         assert part in own.fix, own.fix
     log = report.item(DECISION_LOG)
-    assert [i.name for i in report.items if not i.passed] == [OWNERSHIP, DECISION_LOG]
+    assert [i.name for i in report.items if not i.passed] == [OWNERSHIP, CLAIMS, REPRODUCED,
+                                                              DECISION_LOG]
     assert (log.points_earned, log.required) == (0, False)
     assert "TODO(you) prompts" in log.fix and "what failed" in log.fix
-    assert report.score == report.max_score - own.points_possible - log.points_possible
+    for name in (CLAIMS, REPRODUCED):
+        assert "reports/metrics.json is missing" in report.item(name).detail
+        assert "run `make metrics` and commit" in report.item(name).fix
+    assert report.score == report.max_score - sum(
+        report.item(name).points_possible for name in (OWNERSHIP, CLAIMS, REPRODUCED,
+                                                       DECISION_LOG))
     tests = report.item("test suite passes")
     assert re.match(r"\d+ tests passed", tests.detail)
     assert report.item("ruff is clean").passed
@@ -59,6 +67,23 @@ def test_a_project_adapted_as_the_guide_says_passes(projects):
     lines, files, commits = map(int, re.match(r"(\d+) lines in (\d+) files changed, (\d+) own",
                                               report.item(OWNERSHIP).detail).groups())
     assert lines >= 100 and files >= 4 and commits == 2
+    assert re.match(r"\d+ numbers in README.md and MODEL_CARD.md agree",
+                    report.item(CLAIMS).detail)
+    assert re.match(r"(\d+) of \1 metrics within", report.item(REPRODUCED).detail)
+
+
+def test_a_number_edited_by_hand_is_caught(projects, tmp_path):
+    """The candidate 'improves' the README's ROC AUC: the claims item names the number."""
+    from autograder.portfolio.claims import claims_item
+
+    root = Path(shutil.copytree(projects.adapted("training-pipeline"), tmp_path / "edited"))
+    readme = root / "README.md"
+    text, count = re.subn(r"(\| `roc_auc` \| )0\.\d+", r"\g<1>0.7412", readme.read_text())
+    assert count == 1
+    readme.write_text(text)
+    item = claims_item(root)
+    assert not item.passed
+    assert "README.md: `roc_auc` is written 0.7412, but reports/metrics.json has" in item.detail
 
 
 def test_a_hollow_adaptation_is_scored_down(projects, tmp_path):

@@ -89,3 +89,28 @@ def train_command(
             "quality gate FAILED (the model was saved but not promoted): " + "; ".join(gate.reasons)
         )
     typer.echo("quality gate passed")
+
+
+@app.command("metrics")
+def metrics_command(config: ConfigOption = Path("configs/train.yaml")) -> None:
+    """Retrain from the config (no MLflow run, nothing promoted) and write
+    reports/metrics.json and the metrics tables in README.md and MODEL_CARD.md."""
+    import tempfile
+
+    from .report import write_report
+    from .train import run_pipeline
+
+    try:
+        cfg = load_config(config)
+        cfg.tracking.enabled = False
+        with tempfile.TemporaryDirectory(prefix="metrics-") as scratch:
+            cfg.output.artifacts_dir = Path(scratch)
+            result = run_pipeline(cfg)
+    except ConfigError as exc:
+        _fail(str(exc), code=2)
+    except (DataValidationError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    path = write_report(result.metrics, source=f"{config}: {cfg.task}, model {cfg.model.kind}")
+    typer.echo(f"wrote {path} and the tables in README.md and MODEL_CARD.md: commit them")
+    if not result.gate.passed:
+        typer.echo("note: this model fails the quality gate; `make train` would not promote it")
