@@ -93,6 +93,36 @@ def skills_item(root: Path, skills: dict[str, str] | None = None) -> RubricItem:
                                      detail=f"{len(matched)} role skills mapped")
 
 
+# Text that fills a section without saying anything: placeholders, and the phrases a card
+# generator leaves behind. Matched per section, case-insensitively.
+FILLER = re.compile(
+    r"lorem ipsum|\btbd\b|\bto be (?:added|written|completed|determined|done)\b|"
+    r"coming soon|\bplaceholder\b|\bx{3,}\b|fill (?:this|me) in|insert [^.]{0,40} here|"
+    r"\bn/?a\b\.?$|^\W*todo\b",
+    re.IGNORECASE | re.MULTILINE)
+MIN_DISTINCT_SHARE = 0.35  # distinct words / words: below this a section repeats itself
+
+
+def _words(body: str) -> list[str]:
+    prose = re.sub(r"```.*?```|<!--.*?-->|\|", " ", body, flags=re.S)
+    return re.findall(r"[a-z][a-z'-]+", prose.lower())
+
+
+def filler_reason(body: str, others: dict[str, str]) -> str | None:
+    """Why a section's text is filler, or None: a placeholder, a section that repeats
+    itself, or the same text as another section."""
+    if match := FILLER.search(body):
+        return f"placeholder text ({match.group().strip()!r})"
+    words = _words(body)
+    if len(words) >= 20 and len(set(words)) / len(words) < MIN_DISTINCT_SHARE:
+        return (f"it repeats itself ({len(set(words))} different words in {len(words)}): say "
+                "something specific once")
+    for label, other in others.items():
+        if len(words) >= 8 and _words(other) == words:
+            return f"the same text as '{label}'"
+    return None
+
+
 def model_card_item(root: Path) -> RubricItem:
     name, card = "model card", root / "MODEL_CARD.md"
     if not card.is_file():
@@ -101,11 +131,23 @@ def model_card_item(root: Path) -> RubricItem:
             fix="MODEL_CARD.md is missing: add it with sections "
                 + ", ".join(MODEL_CARD_FIELDS))
     text = card.read_text(encoding="utf-8")
-    missing = [label for label, pattern in MODEL_CARD_FIELDS.items()
-               if (s := find_section(text, pattern)) is None or not _substantial(s.body)]
+    bodies = {label: s.body for label, pattern in MODEL_CARD_FIELDS.items()
+              if (s := find_section(text, pattern)) is not None}
+    missing = [label for label in MODEL_CARD_FIELDS
+               if label not in bodies or not _substantial(bodies[label])]
+    filler = {label: reason for label, body in bodies.items() if label not in missing
+              and (reason := filler_reason(body, {k: v for k, v in bodies.items()
+                                                  if k != label}))}
+    fix = []
+    if missing:
+        fix.append("MODEL_CARD.md: add or fill in (at least a few sentences each): "
+                   + ", ".join(missing))
+    if filler:
+        fix.append("MODEL_CARD.md: replace filler with what is true of your model: "
+                   + "; ".join(f"{label}: {reason}" for label, reason in filler.items()))
     return RubricItem.partial(
-        name, 10, len(MODEL_CARD_FIELDS) - len(missing), len(MODEL_CARD_FIELDS), required=True,
-        fix="MODEL_CARD.md: add or fill in (at least a few sentences each): " + ", ".join(missing))
+        name, 10, len(MODEL_CARD_FIELDS) - len(missing) - len(filler), len(MODEL_CARD_FIELDS),
+        required=True, fix="\n".join(fix))
 
 
 # Where a decision log may live, in the order they are looked for.

@@ -144,6 +144,32 @@ def test_thin_model_card_sections_are_named(projects, tmp_path):
     assert "ethical considerations" in item.fix
 
 
+@pytest.mark.parametrize(("section", "filler", "reason"), [
+    ("Limitations", "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.",
+     "limitations: placeholder text ('Lorem ipsum')"),
+    ("Limitations", "The model has limitations. " * 12, "limitations: it repeats itself"),
+    ("Ethical considerations", None, "ethical considerations: the same text as 'limitations'"),
+])
+def test_filler_model_card_text_is_named(projects, tmp_path, section, filler, reason):
+    """Long enough to pass a length check, and says nothing: scored down, with the reason."""
+    root = projects.copy("training-pipeline", tmp_path / "p")
+    card = root / "MODEL_CARD.md"
+    text = card.read_text()
+    if filler is None:  # paste the Limitations section into another one
+        filler = re.search(r"## Limitations\n(.*?)(?=\n## )", text, flags=re.S).group(1)
+    card.write_text(re.sub(rf"## {section}\n.*?(?=\n## )", lambda _: f"## {section}\n\n{filler}\n",
+                           text, count=1, flags=re.S))
+    item = model_card_item(root)
+    assert not item.passed
+    assert item.points_earned < item.points_possible
+    assert "replace filler" in item.fix and reason in item.fix, item.fix
+
+
+def test_the_shipped_model_cards_have_no_filler(projects, kind):
+    item = model_card_item(projects.path(kind))
+    assert item.passed, item.fix
+
+
 def test_failing_test_is_named(projects, tmp_path):
     root = projects.copy("training-pipeline", tmp_path / "p")
     (root / "tests" / "code" / "test_cli.py").unlink()  # keep this run short (MLflow start-up)
