@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 PASSING_FRACTION = 0.8
+FLOOR_NOTE = ("This check is a floor: it catches an untouched template and hollow work. Whether "
+              "the work is good is a human reviewer's judgement (the decision log, the model "
+              "card, the code).")
 
 
 @dataclass(frozen=True)
@@ -91,4 +94,5 @@ class RubricReport:
         if self.failed_required:
             names = ", ".join(i.name for i in self.failed_required)
             lines.append(f"Required items to fix first: {names}")
+        lines.append(FLOOR_NOTE)
         return "\n".join(lines)

@@ -116,6 +116,7 @@ def test_rendered_report_is_a_checklist(projects):
     assert "[PASS] model card (required): 10/10" in text
     assert "[PASS] your own work, not the untouched template (required): 20/20" in text
     assert "-> PASSED" in text
+    assert text.endswith("human reviewer's judgement (the decision log, the model card, the code).")
 
 
 def test_missing_model_card(projects, tmp_path):
