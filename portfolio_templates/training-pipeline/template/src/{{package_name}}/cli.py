@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from .artifact import ArtifactError
 from .config import ConfigError, load_config
 from .data import DataValidationError, load_raw, validate
 
@@ -62,7 +63,7 @@ def train_command(
         result = run_pipeline(cfg)
     except ConfigError as exc:
         _fail(str(exc), code=2)
-    except (DataValidationError, FileNotFoundError) as exc:
+    except (DataValidationError, FileNotFoundError, ArtifactError) as exc:
         _fail(str(exc))
     gate = result.gate
     shown = (
@@ -84,6 +85,10 @@ def train_command(
     typer.echo(f"gate:     {gate.metric} {gate.value} vs baseline {gate.baseline}")
     if result.mlflow_run_id:
         typer.echo(f"mlflow run: {result.mlflow_run_id} ({cfg.tracking.uri})")
+    if result.model_version:
+        name, alias = cfg.tracking.model_name, result.promotion.decision
+        typer.echo(f"registry: {name} version {result.model_version} is now '{alias}'")
+    typer.echo(result.promotion.line())
     if not gate.passed:
         _fail(
             "quality gate FAILED (the model was saved but not promoted): " + "; ".join(gate.reasons)
