@@ -81,7 +81,7 @@ def choose(
                 CHAMPION, f"the first gated model in the registry '{config.tracking.model_name}'"
             )
         old_model, metadata = load_verified(champion.artifact_dir)
-    known = {"champion_version": champion.version, "champion_artifact": metadata["version"]}
+    version, artifact = champion.version, str(metadata["version"])
     features = [*metadata["numeric_features"], *metadata["categorical_features"]]
     missing = sorted(set(features) - set(test_rows.columns))
     if missing:
@@ -89,7 +89,8 @@ def choose(
             CHALLENGER,
             f"champion v{champion.version} needs columns the current rows lack ({missing}), so "
             "it cannot be compared: the champion stays; move the alias in MLflow to replace it",
-            **known,
+            champion_version=version,
+            champion_artifact=artifact,
         )
     metric, bar = gate.metric, config.promotion
     comparison = paired_bootstrap(
@@ -104,10 +105,11 @@ def choose(
     wins = comparison.lower > bar.min_improvement
     return Promotion(
         CHAMPION if wins else CHALLENGER,
-        _explain(comparison, champion.version, bar.min_improvement, wins),
+        _explain(comparison, version, bar.min_improvement, wins),
+        champion_version=version,
+        champion_artifact=artifact,
         comparison=comparison,
         min_improvement=bar.min_improvement,
-        **known,
     )
 
 
