@@ -1,4 +1,4 @@
-"""Command line: `python -m <package> train|validate|warehouse --config configs/train.yaml`."""
+"""Command line: `python -m <package> train|validate|warehouse|champion --config configs/train.yaml`."""
 
 from __future__ import annotations
 
@@ -46,6 +46,19 @@ def warehouse_command(config: ConfigOption = Path("configs/train.yaml")) -> None
     except ConfigError as exc:
         _fail(str(exc), code=2)
     typer.echo(f"built {build_warehouse(cfg.data)}")
+
+
+@app.command("champion")
+def champion_command(config: ConfigOption = Path("configs/train.yaml")) -> None:
+    """Show the registry's champion (served) and challenger (the latest not clearly better)."""
+    from .tracking import describe_aliases
+
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        _fail(str(exc), code=2)
+    for line in describe_aliases(cfg.tracking):
+        typer.echo(line)
 
 
 @app.command("train")

@@ -77,6 +77,30 @@ def set_alias(tracking: TrackingConfig, version: str, alias: str, tags: dict) ->
         client.set_model_version_tag(name, version, key, str(value))
 
 
+def describe_aliases(tracking: TrackingConfig) -> list[str]:
+    """One line per alias: which registry version and artifact is champion / challenger."""
+    mlflow = _mlflow(tracking)
+    from mlflow.exceptions import MlflowException
+
+    client, name = mlflow.MlflowClient(), tracking.model_name
+    try:
+        aliases = client.get_registered_model(name).aliases
+    except MlflowException as exc:
+        if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+            raise
+        aliases = {}
+    if not aliases:
+        return [f"no champion registered as '{name}' in {tracking.uri} yet: run `make train`"]
+    lines = []
+    for alias in (CHAMPION, CHALLENGER):
+        if alias in aliases:
+            found = client.get_model_version(name, str(aliases[alias]))
+            artifact = client.get_run(found.run_id).data.tags.get("artifact_version")
+            why = found.tags.get("reason", "")
+            lines.append(f"{alias}: {name} version {found.version}, artifact {artifact}; {why}")
+    return lines
+
+
 def log_run(
     tracking: TrackingConfig,
     *,
@@ -89,7 +113,7 @@ def log_run(
     """Log params, flat metrics, the artifact folder and the model (registered under
     ``tracking.model_name`` when ``register``: only gated models are)."""
     mlflow = _mlflow(tracking)
-    import mlflow.sklearn
+    from mlflow import sklearn as mlflow_sklearn
 
     experiment = mlflow.get_experiment_by_name(tracking.experiment)
     if experiment is None:
@@ -102,7 +126,7 @@ def log_run(
         mlflow.log_metrics({k: v for k, v in metrics.items() if isinstance(v, int | float)})
         mlflow.set_tag("artifact_version", artifact_dir.name)
         mlflow.log_artifacts(str(artifact_dir), artifact_path="artifact")
-        info = mlflow.sklearn.log_model(
+        info = mlflow_sklearn.log_model(
             model,
             name="model",
             pip_requirements=PIP_REQUIREMENTS,
