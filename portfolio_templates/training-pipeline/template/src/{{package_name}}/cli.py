@@ -1,4 +1,5 @@
-"""Command line: `python -m <package> train|validate|warehouse|champion --config configs/train.yaml`."""
+"""Command line: `python -m <package> COMMAND --config configs/train.yaml`, where COMMAND is
+train, validate, warehouse or champion."""
 
 from __future__ import annotations
 
