@@ -1,9 +1,11 @@
 """The versioned artifact: what was trained, on what, with what, and whether it may be served.
 
 ``<artifacts>/<version>/`` holds model.joblib, metrics.json, metadata.json and reference.csv
-(the training features, for drift checks later). Only a model that passed the quality gate
-is promoted: ``LATEST``, which services load, then names it. A rejected model is still
-saved, for inspection, but never served.
+(the training features, for drift checks later). ``LATEST``, which services load, names
+the champion only: a model that passed the quality gate and, when a registry is used, beat
+the previous champion clearly (promotion.py). Every other model is still saved, for
+inspection, but never served. metadata.json carries the data contract, so a service can
+build and check its request schema from the artifact alone.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from . import __version__
 from .config import PipelineConfig
 
 LIBRARIES = ("scikit-learn", "pandas", "numpy", "joblib", "mlflow")
+
+
+class ArtifactError(RuntimeError):
+    """An artifact is missing or does not match its metadata; the message says what to do."""
 
 
 def artifact_version(config: PipelineConfig, frame: pd.DataFrame) -> str:
@@ -68,6 +74,7 @@ def save_artifact(
     *,
     split: dict,
     promote: bool,
+    promotion: dict | None = None,
 ) -> Path:
     """Write ``<artifacts>/<version>/`` and move ``LATEST`` to it only when ``promote``."""
     root = Path(config.output.artifacts_dir)
@@ -91,10 +98,32 @@ def save_artifact(
         "libraries": library_versions(),
         "model_sha256": sha256(artifact_dir / "model.joblib"),
         "config": json.loads(config.model_dump_json()),
+        "contract": json.loads(config.data.contract.model_dump_json()),
         "promoted": promote,
+        "promotion": promotion,
     }
     (artifact_dir / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
     train_x.to_csv(artifact_dir / "reference.csv", index=False)
     if promote:
         (root / "LATEST").write_text(version + "\n")
     return artifact_dir
+
+
+def load_verified(artifact_dir: Path):
+    """The model in ``artifact_dir`` and its metadata, unpickled only after its SHA-256
+    matches the ``model_sha256`` the metadata records (loading a pickle runs code)."""
+    model_file, meta_file = artifact_dir / "model.joblib", artifact_dir / "metadata.json"
+    if not model_file.is_file() or not meta_file.is_file():
+        raise ArtifactError(
+            f"no model.joblib and metadata.json in {artifact_dir}: the registry's champion "
+            "has no artifact; train again with tracking on (`make train`)"
+        )
+    metadata = json.loads(meta_file.read_text())
+    expected, actual = metadata.get("model_sha256"), sha256(model_file)
+    if actual != expected:
+        raise ArtifactError(
+            f"{model_file} does not match the model_sha256 in its metadata ({actual[:12]}... "
+            f"vs {str(expected)[:12]}...): refusing to unpickle it; move the champion alias "
+            "to a trusted version in MLflow, or delete it and train again"
+        )
+    return joblib.load(model_file), metadata

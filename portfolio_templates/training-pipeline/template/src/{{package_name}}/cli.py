@@ -1,4 +1,5 @@
-"""Command line: `python -m <package> train|validate|warehouse --config configs/train.yaml`."""
+"""Command line: `python -m <package> COMMAND --config configs/train.yaml`, where COMMAND is
+train, validate, warehouse or champion."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from .artifact import ArtifactError
 from .config import ConfigError, load_config
 from .data import DataValidationError, load_raw, validate
 
@@ -47,6 +49,19 @@ def warehouse_command(config: ConfigOption = Path("configs/train.yaml")) -> None
     typer.echo(f"built {build_warehouse(cfg.data)}")
 
 
+@app.command("champion")
+def champion_command(config: ConfigOption = Path("configs/train.yaml")) -> None:
+    """Show the registry's champion (served) and challenger (the latest not clearly better)."""
+    from .tracking import describe_aliases
+
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        _fail(str(exc), code=2)
+    for line in describe_aliases(cfg.tracking):
+        typer.echo(line)
+
+
 @app.command("train")
 def train_command(
     config: ConfigOption = Path("configs/train.yaml"),
@@ -62,7 +77,7 @@ def train_command(
         result = run_pipeline(cfg)
     except ConfigError as exc:
         _fail(str(exc), code=2)
-    except (DataValidationError, FileNotFoundError) as exc:
+    except (DataValidationError, FileNotFoundError, ArtifactError) as exc:
         _fail(str(exc))
     gate = result.gate
     shown = (
@@ -84,6 +99,10 @@ def train_command(
     typer.echo(f"gate:     {gate.metric} {gate.value} vs baseline {gate.baseline}")
     if result.mlflow_run_id:
         typer.echo(f"mlflow run: {result.mlflow_run_id} ({cfg.tracking.uri})")
+    if result.model_version:
+        name, alias = cfg.tracking.model_name, result.promotion.decision
+        typer.echo(f"registry: {name} version {result.model_version} is now '{alias}'")
+    typer.echo(result.promotion.line())
     if not gate.passed:
         _fail(
             "quality gate FAILED (the model was saved but not promoted): " + "; ".join(gate.reasons)

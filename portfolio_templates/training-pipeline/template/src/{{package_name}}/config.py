@@ -128,6 +128,22 @@ class TrackingConfig(_Strict):
     uri: str = "sqlite:///mlflow.db"
     experiment: str = "training-pipeline"
     artifact_location: Path = Path("mlruns")
+    registered_model: str | None = None  # the registry's name for the model; null: experiment
+
+    @property
+    def model_name(self) -> str:
+        return self.registered_model or self.experiment
+
+
+class PromotionConfig(_Strict):
+    """When a gated model replaces the registry's champion: only when it is better on the
+    same test rows by more than ``min_improvement`` (in the gate metric's units, positive =
+    better) with ``confidence``, judged by a paired bootstrap of the test rows."""
+
+    min_improvement: float = Field(default=0.0, ge=0.0)
+    confidence: float = Field(default=0.95, ge=0.5, lt=1.0)  # one-sided
+    resamples: int = Field(default=1000, ge=100, le=100_000)
+    seed: int = 0
 
 
 class PipelineConfig(_Strict):
@@ -138,6 +154,7 @@ class PipelineConfig(_Strict):
     quality_gate: QualityGateConfig = QualityGateConfig()
     output: OutputConfig = OutputConfig()
     tracking: TrackingConfig = TrackingConfig()
+    promotion: PromotionConfig = PromotionConfig()
 
     @model_validator(mode="after")
     def _consistent(self) -> PipelineConfig:

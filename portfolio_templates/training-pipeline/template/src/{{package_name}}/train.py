@@ -1,5 +1,6 @@
 """The pipeline: config -> data -> validate -> split -> cross-validate -> train -> evaluate
--> quality gate -> artifact (promoted only if the gate passed) -> MLflow.
+-> quality gate -> champion vs challenger -> artifact (LATEST names the champion only)
+-> MLflow run and registry alias.
 
 ``run_pipeline`` is the one entry point; the CLI and the tests both call it.
 """
@@ -36,7 +37,9 @@ from .evaluate import (
     quality_gate,
 )
 from .features import build_preprocessor, categorical_mask, split_xy
+from .promotion import Promotion, choose
 from .split import cv_folds, describe_split, split_rows
+from .tracking import log_run, set_alias
 
 ESTIMATORS = {
     "classification": {
@@ -76,6 +79,8 @@ class RunResult:
     metrics: dict
     gate: GateResult
     mlflow_run_id: str | None
+    promotion: Promotion
+    model_version: str | None = None  # in the MLflow registry; None when not registered
 
 
 def build_model(config: PipelineConfig) -> Pipeline:
@@ -133,7 +138,8 @@ def fit_final(config: PipelineConfig, train_x, train_y, threshold: float | None)
 
 
 def run_pipeline(config: PipelineConfig) -> RunResult:
-    """Train, evaluate, gate, save a versioned artifact and (optionally) log to MLflow."""
+    """Train, evaluate, gate, compare with the registry's champion, save a versioned artifact
+    and (when tracking is on) log the run and register a gated model under its alias."""
     started = time.perf_counter()
     frame = load_validated(config)
     train, test = split_rows(frame, config)
@@ -163,6 +169,8 @@ def run_pipeline(config: PipelineConfig) -> RunResult:
         train_seconds=round(time.perf_counter() - started, 2),
     )
     metrics = {k: v for k, v in metrics.items() if v is not None}
+    promotion = choose(config, gate, model, test, test_y)
+    metrics["promotion"] = promotion.as_dict()
     artifact_dir = save_artifact(
         config,
         model,
@@ -170,20 +178,33 @@ def run_pipeline(config: PipelineConfig) -> RunResult:
         version,
         train_x,
         split=describe_split(train, test, config),
-        promote=gate.passed,
+        promote=promotion.promote,
+        promotion=promotion.as_dict(),
     )
-    run_id = None
-    if config.tracking.enabled:
-        from .tracking import log_run
+    if not config.tracking.enabled:
+        return RunResult(version, artifact_dir, metrics, gate, None, promotion)
+    return _track(config, model, metrics, artifact_dir, gate, promotion)
 
-        params = {
-            "task": config.task,
-            "model_kind": config.model.kind,
-            **config.model.params,
-            "split": config.split.kind,
-            "seed": config.split.seed,
-        }
-        run_id = log_run(
-            config.tracking, params=params, metrics=metrics, model=model, artifact_dir=artifact_dir
-        )
-    return RunResult(version, artifact_dir, metrics, gate, run_id)
+
+def _track(config: PipelineConfig, model, metrics, artifact_dir, gate, promotion) -> RunResult:
+    """Log the run; register a gated model and point the alias the promotion chose at it."""
+    params = {
+        "task": config.task,
+        "model_kind": config.model.kind,
+        **config.model.params,
+        "split": config.split.kind,
+        "seed": config.split.seed,
+    }
+    run = log_run(
+        config.tracking,
+        params=params,
+        metrics=metrics,
+        model=model,
+        artifact_dir=artifact_dir,
+        register=gate.passed,
+    )
+    if run.model_version is not None:
+        tags = {k: v for k, v in promotion.as_dict().items() if v is not None}
+        set_alias(config.tracking, run.model_version, promotion.decision, tags)
+    version = str(metrics["version"])
+    return RunResult(version, artifact_dir, metrics, gate, run.run_id, promotion, run.model_version)
