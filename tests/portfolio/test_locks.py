@@ -21,11 +21,11 @@ def test_the_runtime_lock_leaves_out_the_dev_tools():
 
     for kind in KINDS:
         folder = TEMPLATES_DIR / kind / "template"
-        runtime = pins((folder / "requirements.lock").read_text())
-        dev = pins((folder / "requirements-dev.lock").read_text())
+        runtime = pins((folder / "requirements.txt").read_text())
+        dev = pins((folder / "requirements-dev.txt").read_text())
         assert "pytest" not in runtime and "ruff" not in runtime
         assert {"pytest", "ruff", "mypy"} <= set(dev)
-        assert set(LOCKS) == {"requirements.lock", "requirements-dev.lock"}
+        assert set(LOCKS) == {"requirements.txt", "requirements-dev.txt"}
 
 
 def test_a_bumped_pin_is_reported(tmp_path, monkeypatch):
