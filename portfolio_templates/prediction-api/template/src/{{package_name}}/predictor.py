@@ -92,7 +92,11 @@ class Predictor:
 
     def predict(self, rows: Sequence[Features]) -> list[Prediction]:
         """One prediction per validated row, in order; a batch answers as rows sent alone."""
-        frame = pd.DataFrame([row.model_dump() for row in rows], columns=self.features)
+        return self.predict_frame(pd.DataFrame([row.model_dump() for row in rows]))
+
+    def predict_frame(self, frame: pd.DataFrame) -> list[Prediction]:
+        """Predictions for a table of feature columns (requests, or the training rows)."""
+        frame = frame[self.features].copy()
         numeric = self.metadata["numeric_features"]
         frame[numeric] = frame[numeric].astype(float)  # None (unknown) -> NaN: imputed
         if self.task == "regression":
