@@ -23,7 +23,7 @@ def new_command(
     name: Annotated[str | None, typer.Option(help="Project name (README title)")] = None,
     author: Annotated[str | None, typer.Option(help="Your name (LICENSE, pyproject)")] = None,
     problem: Annotated[str | None, typer.Option(
-        help=f"training-pipeline only: one of {', '.join(PROBLEMS)} "
+        help=f"The prediction problem, for every kind: one of {', '.join(PROBLEMS)} "
              f"(default {DEFAULT_PROBLEM}; custom = your own CSV/Parquet)")] = None,
 ) -> None:
     """Render a portfolio template, make the first commit and print the next steps.

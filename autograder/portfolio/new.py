@@ -14,7 +14,8 @@ from ..errors import MleError, SetupError, UsageError
 COURSE_ROOT = Path(__file__).resolve().parents[2]  # holds copier.yml for all three kinds
 TEMPLATES_DIR = COURSE_ROOT / "portfolio_templates"
 KINDS = ("training-pipeline", "prediction-api", "monitored-service")
-# The prediction problems the training-pipeline template can be rendered for (copier.yml).
+# The prediction problems every kind can be rendered for (copier.yml): the services serve a
+# model of the same problem as the training pipeline's, in its artifact format.
 PROBLEMS = ("flight-delays", "flight-delay-minutes", "penguins", "custom")
 DEFAULT_PROBLEM = "flight-delays"
 FALLBACK_AUTHOR = "ML Engineer Labs learner"
@@ -34,21 +35,17 @@ def new_project(*, kind: str, dest: Path, name: str | None = None,
                 author: str | None = None, problem: str | None = None) -> Path:
     """Render template ``kind`` into ``dest`` (new or empty), then ``git init`` + first commit.
 
-    ``problem`` picks the training-pipeline's prediction problem (:data:`PROBLEMS`; default
-    :data:`DEFAULT_PROBLEM`); the other kinds have one problem each and refuse it.
+    ``problem`` picks the prediction problem (:data:`PROBLEMS`; default
+    :data:`DEFAULT_PROBLEM`) for any kind: a service serves that problem's model.
     Returns the project path. The answers are saved in ``.copier-answers.yml`` so
     ``copier update`` can later bring in template improvements.
     """
     if kind not in KINDS:
         raise UsageError(f"unknown portfolio kind {kind!r}: choose one of {', '.join(KINDS)}, "
                          "e.g. `mle portfolio new training-pipeline ~/code/my-pipeline`")
-    if problem is not None and kind != "training-pipeline":
-        raise UsageError(f"--problem applies to the training-pipeline only; {kind} has one "
-                         f"problem: run `mle portfolio new {kind} {dest}` without it")
     if problem is not None and problem not in PROBLEMS:
         raise UsageError(f"unknown problem {problem!r}: choose one of {', '.join(PROBLEMS)}, "
-                         "e.g. `mle portfolio new training-pipeline ~/code/my-pipeline "
-                         "--problem flight-delays`")
+                         f"e.g. `mle portfolio new {kind} {dest} --problem flight-delays`")
     dest = Path(dest).resolve()
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise UsageError(f"{dest} already exists and is not empty: choose a new folder, e.g. "
@@ -56,9 +53,8 @@ def new_project(*, kind: str, dest: Path, name: str | None = None,
     git = shutil.which("git")
     if git is None:
         raise SetupError("git is not installed: install it (https://git-scm.com) and re-run")
-    data = {"kind": kind, "license_year": str(date.today().year)}
-    if kind == "training-pipeline":
-        data["problem"] = problem or DEFAULT_PROBLEM
+    data = {"kind": kind, "license_year": str(date.today().year),
+            "problem": problem or DEFAULT_PROBLEM}
     if name:
         data |= {"project_name": name, "package_name": package_name_for(name)}
     if author:

@@ -23,9 +23,9 @@ from .schemas import (
     BatchRequest,
     BatchResponse,
     ErrorMessage,
+    Features,
     Health,
     Metadata,
-    PenguinFeatures,
     Prediction,
     PredictResponse,
 )
@@ -49,12 +49,12 @@ PredictorDep = Annotated[Predictor, Depends(get_predictor)]
 
 def _record(
     request: Request,
-    rows: list[PenguinFeatures],
+    rows: list[Features],
     predictions: list[Prediction],
     predictor: Predictor,
 ) -> None:
     for prediction in predictions:
-        request.app.state.metrics.predictions.labels(species=prediction.species).inc()
+        request.app.state.metrics.predictions.labels(outcome=prediction.outcome).inc()
     if request.app.state.log is not None:
         request.app.state.log.write(rows, predictions, predictor.version)
 
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
     app = FastAPI(
         title=settings.title,
         version=__version__,
-        description="Predicts penguin species; exposes Prometheus metrics.",
+        description=f"{settings.description} Exposes Prometheus metrics at /metrics.",
     )
     app.state.metrics = ServiceMetrics()
     app.state.log = PredictionLog(settings.prediction_log) if settings.prediction_log else None
@@ -113,7 +113,10 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
         return Metadata(
             model_version=predictor.version,
             created_at=meta["created_at"],
+            task=predictor.task,
+            target=meta.get("target", ""),
             classes=meta["classes"],
+            threshold=meta.get("threshold"),
             features=predictor.features,
             metrics=meta.get("metrics", {}),
         )
@@ -125,9 +128,9 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
 
     @app.post("/predict", response_model=PredictResponse, responses=UNAVAILABLE, tags=["predict"])
     def predict(
-        features: PenguinFeatures, predictor: PredictorDep, request: Request
+        features: Features, predictor: PredictorDep, request: Request
     ) -> PredictResponse:
-        """Predict the species of one penguin."""
+        """One prediction; the body is validated against the schema first (422 if not)."""
         predictions = predictor.predict([features])
         _record(request, [features], predictions, predictor)
         return PredictResponse(**predictions[0].model_dump(), model_version=predictor.version)
@@ -138,7 +141,7 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
     def predict_batch(
         batch: BatchRequest, predictor: PredictorDep, request: Request
     ) -> BatchResponse:
-        """Predict up to 256 penguins in one request."""
+        """Up to 256 predictions in one request, in the order sent."""
         predictions = predictor.predict(batch.instances)
         _record(request, batch.instances, predictions, predictor)
         return BatchResponse(predictions=predictions, model_version=predictor.version)

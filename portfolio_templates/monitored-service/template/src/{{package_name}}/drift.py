@@ -234,19 +234,21 @@ class Watch:
     numeric: list[str]
     categorical: list[str]
     reference: pd.DataFrame  # training inputs, plus the model's predictions on them
-    target: str | None  # the key of the predicted class in the prediction log
+    target: str | None  # what the model predicts; None: predictions are not watched
 
     @classmethod
     def from_artifact(cls, artifact_dir: Path) -> Watch:
-        import joblib
+        from .predictor import Predictor
 
         metadata = json.loads((artifact_dir / "metadata.json").read_text())
         numeric, categorical = metadata["numeric_features"], metadata["categorical_features"]
-        reference = pd.read_csv(artifact_dir / "reference.csv")[[*numeric, *categorical]]
+        reference = pd.read_csv(
+            artifact_dir / "reference.csv", keep_default_na=False, na_values=[""]
+        )[[*numeric, *categorical]]
         target = metadata.get("target")
-        if target:  # prediction drift: the class shares the model gives its own training inputs
-            model = joblib.load(artifact_dir / "model.joblib")
-            reference[PREDICTION] = [str(label) for label in model.predict(reference)]
+        if target:  # prediction drift: the outcome shares the model gives its training inputs
+            predictor = Predictor.load(artifact_dir)  # checks the model file's sha256 first
+            reference[PREDICTION] = [p.outcome for p in predictor.predict_frame(reference)]
             categorical = [*categorical, PREDICTION]
         return cls(numeric, categorical, reference, target)
 
@@ -363,7 +365,7 @@ def load_log(log_path: Path, watch: Watch) -> pd.DataFrame:
             "ts": record.get("ts"),
             "model_version": record.get("model_version", "unknown"),
             **record["features"],
-            **({PREDICTION: str(record.get(watch.target))} if watch.target else {}),
+            **({PREDICTION: str(record.get("outcome"))} if watch.target else {}),
         }
         for record in read_log(log_path)
     ]

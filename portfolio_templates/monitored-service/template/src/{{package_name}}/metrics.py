@@ -32,8 +32,8 @@ class ServiceMetrics:
         )
         self.predictions = Counter(
             "predictions_total",
-            "Predictions served, by predicted class",
-            ["species"],
+            "Predictions served, by outcome (the predicted class, or band)",
+            ["outcome"],
             registry=self.registry,
         )
         self.errors = Counter(

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .schemas import PenguinFeatures, Prediction
+from .schemas import Features, Prediction
 
 
 class PredictionLog:
@@ -17,7 +17,7 @@ class PredictionLog:
         self._lock = threading.Lock()
 
     def write(
-        self, rows: list[PenguinFeatures], predictions: list[Prediction], model_version: str
+        self, rows: list[Features], predictions: list[Prediction], model_version: str
     ) -> None:
         now = datetime.now(UTC).isoformat(timespec="milliseconds")
         lines = [
@@ -26,8 +26,8 @@ class PredictionLog:
                     "ts": now,
                     "model_version": model_version,
                     "features": row.model_dump(),
-                    "species": pred.species,
-                    "probabilities": pred.probabilities,
+                    "outcome": pred.outcome,  # what the drift job and the metrics count
+                    "prediction": pred.model_dump(),
                 }
             )
             for row, pred in zip(rows, predictions, strict=True)

@@ -17,9 +17,9 @@ from .schemas import (
     BatchRequest,
     BatchResponse,
     ErrorMessage,
+    Features,
     Health,
     Metadata,
-    PenguinFeatures,
     PredictResponse,
 )
 
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
     app = FastAPI(
         title=settings.title,
         version=__version__,
-        description="Predicts penguin species from field measurements.",
+        description=settings.description,
     )
     configure_logging(settings.log_level, settings.log_format)
     add_request_logging(app)
@@ -67,14 +67,17 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
         return Metadata(
             model_version=predictor.version,
             created_at=meta["created_at"],
+            task=predictor.task,
+            target=meta.get("target", ""),
             classes=meta["classes"],
+            threshold=meta.get("threshold"),
             features=predictor.features,
             metrics=meta.get("metrics", {}),
         )
 
     @app.post("/predict", response_model=PredictResponse, responses=UNAVAILABLE, tags=["predict"])
-    def predict(features: PenguinFeatures, predictor: PredictorDep) -> PredictResponse:
-        """Predict the species of one penguin."""
+    def predict(features: Features, predictor: PredictorDep) -> PredictResponse:
+        """One prediction; the body is validated against the schema first (422 if not)."""
         [prediction] = predictor.predict([features])
         return PredictResponse(**prediction.model_dump(), model_version=predictor.version)
 
@@ -82,7 +85,7 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
         "/predict/batch", response_model=BatchResponse, responses=UNAVAILABLE, tags=["predict"]
     )
     def predict_batch(batch: BatchRequest, predictor: PredictorDep) -> BatchResponse:
-        """Predict up to 256 penguins in one request."""
+        """Up to 256 predictions in one request, in the order sent."""
         return BatchResponse(
             predictions=predictor.predict(batch.instances), model_version=predictor.version
         )

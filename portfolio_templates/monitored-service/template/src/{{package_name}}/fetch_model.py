@@ -1,0 +1,1 @@
+../../../../prediction-api/template/src/{{package_name}}/fetch_model.py

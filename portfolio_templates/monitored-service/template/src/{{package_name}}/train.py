@@ -1,1 +1,0 @@
-../../../../prediction-api/template/src/{{package_name}}/train.py
