@@ -1,0 +1,1 @@
+../../../../training-pipeline/template/src/{{package_name}}/report.py
