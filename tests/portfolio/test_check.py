@@ -72,6 +72,21 @@ def test_a_project_adapted_as_the_guide_says_passes(projects):
     assert re.match(r"(\d+) of \1 metrics within", report.item(REPRODUCED).detail)
 
 
+@pytest.mark.parametrize("kind", ["prediction-api", "monitored-service"])
+def test_each_service_adapted_as_its_guide_says_passes(projects, kind):
+    """The services' suites already run (and pass) in the untouched-render test; the
+    adaptation adds docs, a test and the numbers, so every other item is scored here, and
+    the numbers are reproduced for real."""
+    from autograder.portfolio.claims import reproduced_item
+
+    root = projects.adapted(kind)
+    report = check_project(path=root, run_tests=False)
+    assert report.passed, report.render()
+    assert report.score == report.max_score
+    reproduced = reproduced_item(root, timeout=300)
+    assert reproduced.passed, reproduced.detail
+
+
 def test_a_number_edited_by_hand_is_caught(projects, tmp_path):
     """The candidate 'improves' the README's ROC AUC: the claims item names the number."""
     from autograder.portfolio.claims import claims_item
