@@ -1,17 +1,23 @@
-"""The HTTP service. ``create_app`` is a factory: nothing is loaded at import time.
+"""The HTTP service, with Prometheus metrics at ``/metrics``. ``create_app`` is a factory:
+nothing is loaded at import time.
 
 Run it with ``uvicorn --factory <package>.app:create_app``.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import __version__
 from .config import Settings
 from .logs import add_request_logging, configure_logging
+from .metrics import ServiceMetrics
 from .predictor import ArtifactError, Predictor
 from .schemas import (
     BatchRequest,
@@ -20,6 +26,7 @@ from .schemas import (
     Features,
     Health,
     Metadata,
+    Prediction,
     PredictResponse,
 )
 
@@ -31,11 +38,18 @@ UNAVAILABLE: dict[int | str, dict[str, Any]] = {
 def get_predictor(request: Request) -> Predictor:
     predictor = request.app.state.predictor
     if predictor is None:
+        if request.url.path.startswith("/predict"):  # a health probe is not a failed prediction
+            request.app.state.metrics.errors.labels(kind="model_unavailable").inc()
         raise HTTPException(status_code=503, detail=request.app.state.load_error)
     return predictor
 
 
 PredictorDep = Annotated[Predictor, Depends(get_predictor)]
+
+
+def _count(request: Request, predictions: list[Prediction]) -> None:
+    for prediction in predictions:
+        request.app.state.metrics.predictions.labels(outcome=prediction.outcome).inc()
 
 
 def create_app(settings: Settings | None = None, predictor: Predictor | None = None) -> FastAPI:
@@ -44,8 +58,9 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
     app = FastAPI(
         title=settings.title,
         version=__version__,
-        description=settings.description,
+        description=f"{settings.description} Exposes Prometheus metrics at /metrics.",
     )
+    app.state.metrics = ServiceMetrics()
     configure_logging(settings.log_level, settings.log_format)
     add_request_logging(app)
     app.state.predictor, app.state.load_error = predictor, None
@@ -54,6 +69,29 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
             app.state.predictor = Predictor.load(settings.artifact_dir)
         except ArtifactError as exc:
             app.state.load_error = str(exc)
+    app.state.metrics.model_loaded.set(app.state.predictor is not None)
+
+    @app.middleware("http")
+    async def time_requests(request: Request, call_next):
+        start = time.perf_counter()
+        status = 500  # a handler that crashes answers 500: it still counts in the latency
+        try:
+            response = await call_next(request)
+            status = response.status_code
+        except Exception:
+            app.state.metrics.errors.labels(kind="internal").inc()
+            raise
+        finally:
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            app.state.metrics.latency.labels(request.method, route, str(status)).observe(
+                time.perf_counter() - start
+            )
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def count_invalid_requests(request: Request, exc: RequestValidationError):
+        app.state.metrics.errors.labels(kind="validation").inc()
+        return await request_validation_exception_handler(request, exc)
 
     @app.get("/health", response_model=Health, responses=UNAVAILABLE, tags=["ops"])
     def health(predictor: PredictorDep) -> Health:
@@ -75,19 +113,27 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
             metrics=meta.get("metrics", {}),
         )
 
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        """Prometheus scrape endpoint."""
+        return Response(generate_latest(app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
     @app.post("/predict", response_model=PredictResponse, responses=UNAVAILABLE, tags=["predict"])
-    def predict(features: Features, predictor: PredictorDep) -> PredictResponse:
+    def predict(features: Features, predictor: PredictorDep, request: Request) -> PredictResponse:
         """One prediction; the body is validated against the schema first (422 if not)."""
-        [prediction] = predictor.predict([features])
-        return PredictResponse(**prediction.model_dump(), model_version=predictor.version)
+        predictions = predictor.predict([features])
+        _count(request, predictions)
+        return PredictResponse(**predictions[0].model_dump(), model_version=predictor.version)
 
     @app.post(
         "/predict/batch", response_model=BatchResponse, responses=UNAVAILABLE, tags=["predict"]
     )
-    def predict_batch(batch: BatchRequest, predictor: PredictorDep) -> BatchResponse:
+    def predict_batch(
+        batch: BatchRequest, predictor: PredictorDep, request: Request
+    ) -> BatchResponse:
         """Up to 256 predictions in one request, in the order sent."""
-        return BatchResponse(
-            predictions=predictor.predict(batch.instances), model_version=predictor.version
-        )
+        predictions = predictor.predict(batch.instances)
+        _count(request, predictions)
+        return BatchResponse(predictions=predictions, model_version=predictor.version)
 
     return app

@@ -1,0 +1,1 @@
+../../../../monitored-service/template/src/{{package_name}}/metrics.py

@@ -1,0 +1,1 @@
+../../../../monitored-service/template/tests/code/test_alert_rules.py
