@@ -17,11 +17,11 @@ would alarm. So each feature's cut-off is the larger of the "act" floor (PSI 0.2
 chance gives at this window's size: the (1 - rate / tests) quantile of PSI between the
 reference and samples of the same size drawn from the reference, where ``tests`` counts
 every test a window runs (PSI and KS for a numeric feature, PSI for a categorical one). The
-KS test gets the same Bonferroni level. Splitting the rate over *tests*, not features,
-matters: a numeric feature alarms when either test fires, so at the per-feature level the
-flights windows alarmed on 7.0% of drift-free 50-row windows (42 of 600) instead of 4.7%. Together the tests keep
-the false-alarm rate per window at or below ``false_alarm_rate`` when nothing has changed
-(tested), whatever the window size.
+KS test gets the same Bonferroni level. Splitting the rate over tests, not features, matters:
+a numeric feature alarms when either of its tests fires. Split per feature, drift-free
+50-row flight windows alarmed 7.0% of the time (42 of 600); split per test, 4.7% (28 of
+600). Together the tests keep the false-alarm rate per window at or below
+``false_alarm_rate`` when nothing has changed (tested), whatever the window size.
 
     python -m <package>.drift --artifact-dir artifacts/model --log logs/predictions.jsonl \
         --window 1D
