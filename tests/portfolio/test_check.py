@@ -60,6 +60,7 @@ def test_untouched_template_fails_on_ownership_alone(projects, kind):
     assert (projects.path(kind) / "ADAPTING.md").is_file()
 
 
+@pytest.mark.xdist_group("adapted-pipeline")  # one worker checks it once
 def test_a_project_adapted_as_the_guide_says_passes(projects):
     report = projects.adapted_report("training-pipeline")
     assert report.passed, report.render()
@@ -87,6 +88,7 @@ def test_each_service_adapted_as_its_guide_says_passes(projects, kind):
     assert reproduced.passed, reproduced.detail
 
 
+@pytest.mark.xdist_group("adapted-pipeline")
 def test_a_number_edited_by_hand_is_caught(projects, tmp_path):
     """The candidate 'improves' the README's ROC AUC: the claims item names the number."""
     from autograder.portfolio.claims import claims_item
@@ -126,6 +128,7 @@ def test_history_squashed_into_the_first_commit_has_no_own_commits(projects, tmp
     assert not own.passed and "0 commit(s) after the template's first one" in own.fix
 
 
+@pytest.mark.xdist_group("adapted-pipeline")  # one worker checks it once
 def test_rendered_report_is_a_checklist(projects):
     text = projects.adapted_report("training-pipeline").render()
     assert "[PASS] model card (required): 10/10" in text
@@ -253,6 +256,7 @@ def test_check_refuses_a_missing_directory(tmp_path):
     assert result.exit_code == UsageError.exit_code
 
 
+@pytest.mark.xdist_group("adapted-pipeline")
 def test_a_full_check_is_recorded_as_skills_evidence(projects, tmp_path, monkeypatch):
     from autograder.course import Course
     from autograder.portfolio.cli import _record

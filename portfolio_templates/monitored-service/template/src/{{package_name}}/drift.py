@@ -76,10 +76,11 @@ def psi_numeric(reference: pd.Series, current: pd.Series, bins: int = 10) -> flo
 
 def psi_categorical(reference: pd.Series, current: pd.Series) -> float:
     """PSI over category shares; missing values count as their own category."""
-    ref, cur = reference.fillna("<missing>"), current.fillna("<missing>")
-    categories = sorted(set(ref) | set(cur))
-    expected = ref.value_counts().reindex(categories, fill_value=0).to_numpy()
-    actual = cur.value_counts().reindex(categories, fill_value=0).to_numpy()
+    ref = reference.fillna("<missing>").value_counts()  # counted once, not per row
+    cur = current.fillna("<missing>").value_counts()
+    categories = sorted(set(ref.index) | set(cur.index), key=str)
+    expected = ref.reindex(categories, fill_value=0).to_numpy()
+    actual = cur.reindex(categories, fill_value=0).to_numpy()
     return float(_psi_from_counts(expected, actual))
 
 
