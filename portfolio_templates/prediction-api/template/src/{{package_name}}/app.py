@@ -6,18 +6,14 @@ Run it with ``uvicorn --factory <package>.app:create_app``.
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
-from fastapi.exception_handlers import request_validation_exception_handler
-from fastapi.exceptions import RequestValidationError
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from fastapi import Depends, FastAPI, HTTPException, Request
 
 from . import __version__
 from .config import Settings
 from .logs import add_request_logging, configure_logging
-from .metrics import ServiceMetrics
+from .metrics import ServiceMetrics, instrument
 from .predictor import ArtifactError, Predictor
 from .schemas import (
     BatchRequest,
@@ -71,27 +67,7 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
             app.state.load_error = str(exc)
     app.state.metrics.model_loaded.set(app.state.predictor is not None)
 
-    @app.middleware("http")
-    async def time_requests(request: Request, call_next):
-        start = time.perf_counter()
-        status = 500  # a handler that crashes answers 500: it still counts in the latency
-        try:
-            response = await call_next(request)
-            status = response.status_code
-        except Exception:
-            app.state.metrics.errors.labels(kind="internal").inc()
-            raise
-        finally:
-            route = getattr(request.scope.get("route"), "path", "unmatched")
-            app.state.metrics.latency.labels(request.method, route, str(status)).observe(
-                time.perf_counter() - start
-            )
-        return response
-
-    @app.exception_handler(RequestValidationError)
-    async def count_invalid_requests(request: Request, exc: RequestValidationError):
-        app.state.metrics.errors.labels(kind="validation").inc()
-        return await request_validation_exception_handler(request, exc)
+    instrument(app, app.state.metrics)  # latency, invalid requests, GET /metrics
 
     @app.get("/health", response_model=Health, responses=UNAVAILABLE, tags=["ops"])
     def health(predictor: PredictorDep) -> Health:
@@ -112,11 +88,6 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
             features=predictor.features,
             metrics=meta.get("metrics", {}),
         )
-
-    @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
-        """Prometheus scrape endpoint."""
-        return Response(generate_latest(app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.post("/predict", response_model=PredictResponse, responses=UNAVAILABLE, tags=["predict"])
     def predict(features: Features, predictor: PredictorDep, request: Request) -> PredictResponse:
